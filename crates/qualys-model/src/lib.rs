@@ -1,0 +1,33 @@
+//! Wire types of the Qualys Cloud Agent API (CAUI v1 activation keys).
+//!
+//! The types follow one rule: **tolerant reader, strict writer**.
+//!
+//! * Unknown fields are kept (in [`ActivationKey::extra`]) and written back unchanged, so a field the
+//!   vendor adds tomorrow survives a round trip through this crate.
+//! * Enum-like strings ([`License`], [`KeyType`], [`OrderBy`]) have an `Other(String)` case and keep the
+//!   vendor's original spelling on output.
+//! * `null`, a missing list, and a single value where a list is expected are all accepted.
+//! * Requests ([`SearchRequest`]) serialise only what was set, with the vendor's exact spellings
+//!   (`DSC`, not `DESC`).
+//!
+//! ```
+//! use qualys_model::{SearchPage, License, LicenseCode};
+//!
+//! let page: SearchPage = serde_json::from_str(r#"{
+//!     "pageSize": 1, "totalCount": 1, "noOfPages": 1,
+//!     "content": [{"id": 7, "title": "k", "licenses": ["vm", "NEW_THING"], "expireDate": null}]
+//! }"#)?;
+//! let key = &page.content[0];
+//! assert_eq!(key.licenses[0].code(), &LicenseCode::Vm);
+//! assert_eq!(key.licenses[0].as_str(), "vm"); // original spelling kept
+//! assert_eq!(key.licenses[1].code(), &LicenseCode::Other("NEW_THING".into()));
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+
+mod codes;
+mod key;
+mod search;
+
+pub use codes::{KeyType, KeyTypeKind, License, LicenseCode};
+pub use key::{ActivationKey, AgentLimit, Expiry};
+pub use search::{OrderBy, SearchPage, SearchRequest, SortOrder};
