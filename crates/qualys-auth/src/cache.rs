@@ -1,0 +1,292 @@
+//! The token cache: lazy, single-flight, refresh-before-expiry.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use futures_util::FutureExt;
+use futures_util::future::Shared;
+
+use crate::{
+    AuthError, BoxFuture, Clock, DEFAULT_REFRESH_MARGIN, GatewayUrl, HttpSend, SystemClock, Token,
+    TokenSource,
+};
+
+type SharedFetch = Shared<BoxFuture<'static, Result<Arc<Token>, AuthError>>>;
+
+/// Caches the current token and refreshes it lazily.
+///
+/// * **Lazy**: no background task; a caller that finds the token at or past its refresh point
+///   (`expires_at - margin - jitter`) triggers the refresh.
+/// * **Single flight**: concurrent callers needing a token share one fetch and all receive its
+///   result, success or error. The fetch is driven by whichever caller polls it, so a cancelled
+///   caller does not strand the others.
+/// * **Never drops a valid token**: if a refresh fails while the current token has not yet expired,
+///   callers keep getting the current token (and the refresh is tried again a little later).
+/// * A token that arrives already expired (clock skew) is returned to the callers that asked for it
+///   but not cached as valid.
+///
+/// Cloning is cheap and clones share the cache.
+#[derive(Clone)]
+pub struct TokenCache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    source: Arc<dyn TokenSource>,
+    gateway: GatewayUrl,
+    http: Arc<dyn HttpSend>,
+    clock: Arc<dyn Clock>,
+    margin: Duration,
+    jitter: Duration,
+    state: Mutex<State>,
+    fetches: AtomicU64,
+    generation: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    current: Option<Cached>,
+    inflight: Option<SharedFetch>,
+}
+
+struct Cached {
+    token: Arc<Token>,
+    refresh_at: SystemTime,
+}
+
+/// Configures a [`TokenCache`].
+pub struct TokenCacheBuilder {
+    source: Arc<dyn TokenSource>,
+    gateway: GatewayUrl,
+    http: Arc<dyn HttpSend>,
+    clock: Arc<dyn Clock>,
+    margin: Duration,
+    jitter: Duration,
+}
+
+impl TokenCacheBuilder {
+    /// How long before expiry to refresh (default 5 minutes). Capped at half the token's remaining
+    /// lifetime so short-lived tokens are still used.
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// The maximum random extra margin, so a fleet does not refresh at the same second
+    /// (default 30 seconds; `Duration::ZERO` for none).
+    pub fn jitter(mut self, jitter: Duration) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// The clock used to judge expiry (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Builds the cache. Nothing is fetched until the first [`TokenCache::token`] call.
+    pub fn build(self) -> TokenCache {
+        TokenCache {
+            inner: Arc::new(Inner {
+                source: self.source,
+                gateway: self.gateway,
+                http: self.http,
+                clock: self.clock,
+                margin: self.margin,
+                jitter: self.jitter,
+                state: Mutex::new(State::default()),
+                fetches: AtomicU64::new(0),
+                generation: AtomicU64::new(0),
+            }),
+        }
+    }
+}
+
+impl TokenCache {
+    /// A cache with default settings.
+    pub fn new(
+        source: impl TokenSource + 'static,
+        gateway: GatewayUrl,
+        http: Arc<dyn HttpSend>,
+    ) -> Self {
+        Self::builder(Arc::new(source), gateway, http).build()
+    }
+
+    /// A builder to set the margin, jitter and clock.
+    pub fn builder(
+        source: Arc<dyn TokenSource>,
+        gateway: GatewayUrl,
+        http: Arc<dyn HttpSend>,
+    ) -> TokenCacheBuilder {
+        TokenCacheBuilder {
+            source,
+            gateway,
+            http,
+            clock: Arc::new(SystemClock),
+            margin: DEFAULT_REFRESH_MARGIN,
+            jitter: Duration::from_secs(30),
+        }
+    }
+
+    /// A token that is valid now: the cached one, or a fresh one fetched (once, for all concurrent
+    /// callers) when the cached one is missing or past its refresh point.
+    pub async fn token(&self) -> Result<Arc<Token>, AuthError> {
+        let fetch = {
+            let mut state = self.inner.lock();
+            if let Some(cached) = &state.current {
+                if self.inner.clock.now() < cached.refresh_at {
+                    return Ok(cached.token.clone());
+                }
+            }
+            match &state.inflight {
+                Some(fetch) => fetch.clone(),
+                None => {
+                    let inner = self.inner.clone();
+                    let fetch: BoxFuture<'static, _> = Box::pin(inner.refresh());
+                    let fetch = fetch.shared();
+                    state.inflight = Some(fetch.clone());
+                    fetch
+                }
+            }
+        };
+        fetch.await
+    }
+
+    /// Forgets `token` if it is still the cached one (after the server rejected it). A newer token
+    /// that another task already fetched is kept.
+    pub fn invalidate(&self, token: &Token) {
+        let mut state = self.inner.lock();
+        if state
+            .current
+            .as_ref()
+            .is_some_and(|c| c.token.generation() == token.generation())
+        {
+            tracing::debug!(generation = token.generation(), "token invalidated");
+            state.current = None;
+        }
+    }
+
+    /// The cached token, if any, without fetching.
+    pub fn peek(&self) -> Option<Arc<Token>> {
+        self.inner.lock().current.as_ref().map(|c| c.token.clone())
+    }
+
+    /// How many times the cache has asked its source for a token.
+    pub fn fetch_count(&self) -> u64 {
+        self.inner.fetches.load(Ordering::Relaxed)
+    }
+
+    /// Which credential the cache uses (never the secret).
+    pub fn describe_source(&self) -> String {
+        self.inner.source.describe()
+    }
+
+    /// The gateway tokens are fetched from.
+    pub fn gateway(&self) -> &GatewayUrl {
+        &self.inner.gateway
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn refresh(self: Arc<Self>) -> Result<Arc<Token>, AuthError> {
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        let result = self.source.fetch(&self.gateway, &*self.http).await;
+        let now = self.clock.now();
+        let mut state = self.lock();
+        state.inflight = None;
+        match result {
+            Ok(value) => {
+                let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+                let token = Token::new(value, now, generation).map_err(|reason| {
+                    AuthError::InvalidTokenBody {
+                        endpoint: self.gateway.to_string(),
+                        reason,
+                    }
+                })?;
+                let token = Arc::new(token);
+                if token.is_expired_at(now) {
+                    tracing::warn!(
+                        generation,
+                        "the new token is already expired (clock skew?): using it once, not caching it"
+                    );
+                    state.current = None;
+                } else {
+                    let refresh_at = self.refresh_point(&token, now);
+                    tracing::debug!(
+                        generation,
+                        expiry_source = ?token.expiry_source(),
+                        expires_in_s = secs_between(now, token.expires_at()),
+                        refresh_in_s = secs_between(now, refresh_at),
+                        "token refreshed"
+                    );
+                    state.current = Some(Cached {
+                        token: token.clone(),
+                        refresh_at,
+                    });
+                }
+                Ok(token)
+            }
+            Err(error) => {
+                if let Some(cached) = state.current.as_mut() {
+                    if !cached.token.is_expired_at(now) {
+                        let remaining = cached
+                            .token
+                            .expires_at()
+                            .duration_since(now)
+                            .unwrap_or_default();
+                        let retry_in = (remaining / 2).min(Duration::from_secs(30));
+                        cached.refresh_at = now + retry_in;
+                        tracing::warn!(
+                            %error,
+                            retry_in_s = retry_in.as_secs(),
+                            "token refresh failed; keeping the current token, which is still valid"
+                        );
+                        return Ok(cached.token.clone());
+                    }
+                }
+                tracing::warn!(%error, "token fetch failed");
+                Err(error)
+            }
+        }
+    }
+
+    fn refresh_point(&self, token: &Token, now: SystemTime) -> SystemTime {
+        let remaining = token.expires_at().duration_since(now).unwrap_or_default();
+        let lead = (self.margin + random_below(self.jitter)).min(remaining / 2);
+        token.expires_at() - lead
+    }
+}
+
+fn secs_between(from: SystemTime, to: SystemTime) -> u64 {
+    to.duration_since(from).unwrap_or_default().as_secs()
+}
+
+/// A random duration in `[0, max]`, from the standard library's per-process random hash keys.
+fn random_below(max: Duration) -> Duration {
+    use std::hash::BuildHasher;
+    if max.is_zero() {
+        return Duration::ZERO;
+    }
+    let r = std::collections::hash_map::RandomState::new().hash_one(SystemTime::now());
+    let nanos = u64::try_from(max.as_nanos()).unwrap_or(u64::MAX);
+    Duration::from_nanos(r % nanos.saturating_add(1))
+}
+
+impl fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("source", &self.inner.source)
+            .field("gateway", &self.inner.gateway)
+            .field("margin", &self.inner.margin)
+            .field("fetches", &self.fetch_count())
+            .field("current", &self.peek())
+            .finish()
+    }
+}

@@ -1,0 +1,89 @@
+//! Authentication errors. They name the endpoint and the credential used, never a secret.
+
+/// Why a token could not be obtained.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The configuration is unusable (bad gateway URL, missing credential…).
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// The token endpoint refused the credentials (401/403). Never retried: repeated bad logins can
+    /// lock an account.
+    #[error(
+        "authentication failed: {endpoint} answered {status} for {credential}{}; check the client id \
+         and secret, and that the URL is your platform's gateway",
+        message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default()
+    )]
+    Rejected {
+        /// HTTP status (401 or 403).
+        status: u16,
+        /// The URL of the token endpoint.
+        endpoint: String,
+        /// Which credential was used, without its secret (e.g. `client credentials for clientId "abc"`).
+        credential: String,
+        /// The server's message, when the body had one.
+        message: Option<String>,
+    },
+    /// The token endpoint answered an unexpected status.
+    #[error("the token endpoint {endpoint} answered HTTP {status}: {snippet}")]
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// The URL of the token endpoint.
+        endpoint: String,
+        /// A short, single-line excerpt of the body (an HTML page's title).
+        snippet: String,
+    },
+    /// No response from the token endpoint (connection refused, DNS, TLS, timeout…).
+    #[error("could not reach the token endpoint {endpoint}: {message}")]
+    Unreachable {
+        /// The URL of the token endpoint.
+        endpoint: String,
+        /// The underlying error, as text.
+        message: String,
+    },
+    /// A 2xx answer whose body is not a token (empty, an HTML page…).
+    #[error("the token endpoint {endpoint} returned no usable token: {reason}")]
+    InvalidTokenBody {
+        /// The URL of the token endpoint.
+        endpoint: String,
+        /// What was wrong with the body (never the body itself).
+        reason: String,
+    },
+}
+
+impl AuthError {
+    /// Whether trying again later may succeed. Rejected credentials and bad configuration never do.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            AuthError::Config(_) | AuthError::Rejected { .. } => false,
+            AuthError::InvalidTokenBody { .. } => false,
+            AuthError::Unreachable { .. } => true,
+            AuthError::Status { status, .. } => matches!(status, 429 | 500..=599),
+        }
+    }
+}
+
+/// A short, single-line description of a response body: an HTML page's `<title>`, else the first
+/// characters of the text.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    const MAX: usize = 200;
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        return "(empty body)".into();
+    }
+    let lower = text.to_ascii_lowercase();
+    if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>")) {
+        if start + 7 <= end {
+            return format!("HTML page \"{}\"", text[start + 7..end].trim());
+        }
+    }
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > MAX {
+        let cut: String = one_line.chars().take(MAX).collect();
+        format!("{cut}…")
+    } else {
+        one_line
+    }
+}

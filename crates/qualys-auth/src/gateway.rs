@@ -1,0 +1,159 @@
+//! The gateway base URL: validated once, joined with paths cheaply.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::AuthError;
+
+/// The base URL of a Qualys gateway (e.g. `https://gateway.qg2.apps.qualys.com`).
+///
+/// Parsing normalises what people paste: a missing scheme becomes `https://`, trailing slashes are
+/// dropped. Plain `http://` is accepted only for loopback hosts (`127.0.0.0/8`, `::1`, `localhost`) —
+/// bearer tokens never travel unencrypted over a network.
+///
+/// ```
+/// use qualys_auth::GatewayUrl;
+/// let g = GatewayUrl::parse("gateway.qg2.apps.qualys.com/")?;
+/// assert_eq!(g.as_str(), "https://gateway.qg2.apps.qualys.com");
+/// assert_eq!(g.join("/auth/oidc")?.to_string(), "https://gateway.qg2.apps.qualys.com/auth/oidc");
+/// assert!(GatewayUrl::parse("http://127.0.0.1:8080").is_ok());
+/// assert!(GatewayUrl::parse("http://gateway.qg2.apps.qualys.com").is_err());
+/// # Ok::<(), qualys_auth::AuthError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct GatewayUrl {
+    /// Normalised, without trailing slash.
+    base: String,
+    authority: http::uri::Authority,
+    scheme: http::uri::Scheme,
+}
+
+impl GatewayUrl {
+    /// Parses and validates a gateway base URL.
+    pub fn parse(input: &str) -> Result<Self, AuthError> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(AuthError::Config("the gateway URL is empty".into()));
+        }
+        let with_scheme = if trimmed.contains("://") {
+            trimmed.to_owned()
+        } else {
+            format!("https://{trimmed}")
+        };
+        let base = with_scheme.trim_end_matches('/').to_owned();
+        let uri: http::Uri = base
+            .parse()
+            .map_err(|e| AuthError::Config(format!("invalid gateway URL `{trimmed}`: {e}")))?;
+        let (Some(scheme), Some(authority)) = (uri.scheme().cloned(), uri.authority().cloned())
+        else {
+            return Err(AuthError::Config(format!(
+                "invalid gateway URL `{trimmed}`: it needs a host"
+            )));
+        };
+        if uri.query().is_some() {
+            return Err(AuthError::Config(format!(
+                "invalid gateway URL `{trimmed}`: a base URL has no query string"
+            )));
+        }
+        if scheme == http::uri::Scheme::HTTP {
+            if !is_loopback(authority.host()) {
+                return Err(AuthError::Config(format!(
+                    "refusing plain http:// for `{}`: bearer tokens are only sent over https \
+                     (http is allowed for loopback hosts such as the sandbox)",
+                    authority.host()
+                )));
+            }
+        } else if scheme != http::uri::Scheme::HTTPS {
+            return Err(AuthError::Config(format!(
+                "invalid gateway URL `{trimmed}`: the scheme must be https"
+            )));
+        }
+        Ok(Self {
+            base,
+            authority,
+            scheme,
+        })
+    }
+
+    /// The normalised base URL, without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.base
+    }
+
+    /// The host and port requests are sent to (bearer tokens go to this authority only).
+    pub fn authority(&self) -> &http::uri::Authority {
+        &self.authority
+    }
+
+    /// `https`, or `http` for a loopback host.
+    pub fn scheme(&self) -> &http::uri::Scheme {
+        &self.scheme
+    }
+
+    /// Whether the host is a loopback address.
+    pub fn is_loopback(&self) -> bool {
+        is_loopback(self.authority.host())
+    }
+
+    /// The absolute URI of `path` (which should start with `/`) on this gateway.
+    pub fn join(&self, path: &str) -> Result<http::Uri, AuthError> {
+        let sep = if path.starts_with('/') { "" } else { "/" };
+        format!("{}{sep}{path}", self.base)
+            .parse()
+            .map_err(|e| AuthError::Config(format!("invalid request path `{path}`: {e}")))
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+impl fmt::Debug for GatewayUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("GatewayUrl").field(&self.base).finish()
+    }
+}
+
+impl fmt::Display for GatewayUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.base)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_rule() {
+        for ok in [
+            "http://127.0.0.1:1",
+            "http://127.5.6.7",
+            "http://[::1]:80",
+            "http://localhost:3000/",
+            "https://example.com",
+        ] {
+            assert!(GatewayUrl::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["http://10.0.0.1", "http://example.com", "ftp://x", "http://", ""] {
+            assert!(GatewayUrl::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            GatewayUrl::parse("http://example.com").unwrap_err().to_string(),
+            "configuration error: refusing plain http:// for `example.com`: bearer tokens are only \
+             sent over https (http is allowed for loopback hosts such as the sandbox)"
+        );
+    }
+
+    #[test]
+    fn normalises() {
+        let g = GatewayUrl::parse("  https://gateway.qg1.apps.qualys.eu//  ").unwrap();
+        assert_eq!(g.as_str(), "https://gateway.qg1.apps.qualys.eu");
+        assert_eq!(
+            g.join("caui/v1/x").unwrap().to_string(),
+            "https://gateway.qg1.apps.qualys.eu/caui/v1/x"
+        );
+    }
+}

@@ -1,0 +1,227 @@
+//! Token sources.
+
+use std::fmt;
+
+use bytes::Bytes;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::snippet;
+use crate::{AuthError, BoxFuture, GatewayUrl, HttpSend, parse_token_body};
+
+/// Something that can mint a new access token.
+///
+/// Implementations return the raw token; the [`TokenCache`](crate::TokenCache) reads its expiry and
+/// decides when to ask again.
+pub trait TokenSource: Send + Sync + fmt::Debug {
+    /// Obtains a fresh token from `gateway`, sending through `http`.
+    fn fetch<'a>(
+        &'a self,
+        gateway: &'a GatewayUrl,
+        http: &'a dyn HttpSend,
+    ) -> BoxFuture<'a, Result<SecretString, AuthError>>;
+
+    /// Says which credential this is, for errors and `auth status` — never the secret.
+    fn describe(&self) -> String;
+}
+
+/// Which client-credentials endpoint to use. The vendor documents both, inconsistently.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CredentialsEndpoint {
+    /// `POST /auth/oidc` (the Cloud Agent release note's endpoint; the default).
+    #[default]
+    Oidc,
+    /// `POST /auth/oauth` (named by the OAuth guide for subscription-level clients).
+    OAuth,
+}
+
+impl CredentialsEndpoint {
+    /// The request path.
+    pub fn path(self) -> &'static str {
+        match self {
+            CredentialsEndpoint::Oidc => "/auth/oidc",
+            CredentialsEndpoint::OAuth => "/auth/oauth",
+        }
+    }
+}
+
+/// The optional `encrypted` input of the client-credentials flow.
+///
+/// The vendor does not document what it changes; an encrypted token may not be a decodable JWT, in
+/// which case the cache works from the default lifetime.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenEncryption {
+    /// `RSA512`.
+    Rsa512,
+    /// Any other value, sent verbatim.
+    Other(String),
+}
+
+impl TokenEncryption {
+    /// The header value sent.
+    pub fn as_str(&self) -> &str {
+        match self {
+            TokenEncryption::Rsa512 => "RSA512",
+            TokenEncryption::Other(s) => s,
+        }
+    }
+}
+
+/// Client credentials (`clientId` / `clientSecret` headers) exchanged for a JWT.
+///
+/// ```
+/// use qualys_auth::{ClientCredentials, CredentialsEndpoint, TokenEncryption, TokenSource};
+/// let creds = ClientCredentials::new("abc", "top-secret")
+///     .endpoint(CredentialsEndpoint::OAuth)
+///     .encryption(TokenEncryption::Rsa512);
+/// assert_eq!(creds.describe(), "client credentials for clientId \"abc\"");
+/// assert!(!format!("{creds:?}").contains("top-secret"));
+/// ```
+pub struct ClientCredentials {
+    client_id: String,
+    client_secret: SecretString,
+    endpoint: CredentialsEndpoint,
+    encryption: Option<TokenEncryption>,
+}
+
+impl ClientCredentials {
+    /// Credentials for `/auth/oidc`, without encryption.
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<SecretString>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            endpoint: CredentialsEndpoint::Oidc,
+            encryption: None,
+        }
+    }
+
+    /// Chooses the token endpoint.
+    pub fn endpoint(mut self, endpoint: CredentialsEndpoint) -> Self {
+        self.endpoint = endpoint;
+        self
+    }
+
+    /// Asks for an encrypted token (sent as the `encrypted` header).
+    pub fn encryption(mut self, encryption: TokenEncryption) -> Self {
+        self.encryption = Some(encryption);
+        self
+    }
+
+    /// The client id (not a secret).
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// Builds the token request. The secret header is marked sensitive.
+    fn request(&self, gateway: &GatewayUrl) -> Result<http::Request<Bytes>, AuthError> {
+        let uri = gateway.join(self.endpoint.path())?;
+        let header = |name: &str, value: &str| {
+            http::HeaderValue::from_str(value).map_err(|_| {
+                AuthError::Config(format!(
+                    "the {name} contains characters that cannot be sent in an HTTP header"
+                ))
+            })
+        };
+        let mut secret = header("client secret", self.client_secret.expose_secret())?;
+        secret.set_sensitive(true);
+        let mut builder = http::Request::post(uri)
+            .header("clientId", header("client id", &self.client_id)?)
+            .header("clientSecret", secret)
+            .header(http::header::ACCEPT, "text/plain, application/json, */*");
+        if let Some(enc) = &self.encryption {
+            builder = builder.header("encrypted", header("encryption", enc.as_str())?);
+        }
+        builder
+            .body(Bytes::new())
+            .map_err(|e| AuthError::Config(format!("could not build the token request: {e}")))
+    }
+}
+
+impl fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[REDACTED]")
+            .field("endpoint", &self.endpoint)
+            .field("encryption", &self.encryption)
+            .finish()
+    }
+}
+
+impl TokenSource for ClientCredentials {
+    fn fetch<'a>(
+        &'a self,
+        gateway: &'a GatewayUrl,
+        http: &'a dyn HttpSend,
+    ) -> BoxFuture<'a, Result<SecretString, AuthError>> {
+        Box::pin(async move {
+            let request = self.request(gateway)?;
+            let endpoint = request.uri().to_string();
+            tracing::debug!(%endpoint, client_id = %self.client_id, "requesting a token");
+            let response = http
+                .send(request)
+                .await
+                .map_err(|e| AuthError::Unreachable {
+                    endpoint: endpoint.clone(),
+                    message: error_chain(&*e),
+                })?;
+            read_token_response(response, &endpoint, || self.describe())
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("client credentials for clientId {:?}", self.client_id)
+    }
+}
+
+/// Interprets a token endpoint's response: any 2xx carries the token in its body.
+pub(crate) fn read_token_response(
+    response: http::Response<Bytes>,
+    endpoint: &str,
+    credential: impl FnOnce() -> String,
+) -> Result<SecretString, AuthError> {
+    let status = response.status();
+    let body = response.into_body();
+    if status.is_success() {
+        return parse_token_body(&body).map_err(|reason| AuthError::InvalidTokenBody {
+            endpoint: endpoint.to_owned(),
+            reason,
+        });
+    }
+    if status == http::StatusCode::UNAUTHORIZED || status == http::StatusCode::FORBIDDEN {
+        let message = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
+            .or_else(|| {
+                let s = snippet(&body);
+                (s != "(empty body)").then_some(s)
+            });
+        return Err(AuthError::Rejected {
+            status: status.as_u16(),
+            endpoint: endpoint.to_owned(),
+            credential: credential(),
+            message,
+        });
+    }
+    Err(AuthError::Status {
+        status: status.as_u16(),
+        endpoint: endpoint.to_owned(),
+        snippet: snippet(&body),
+    })
+}
+
+/// An error and its sources on one line.
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cur = s.source();
+    }
+    out
+}

@@ -1,0 +1,262 @@
+//! The token cache in controlled time: single flight, refresh before expiry, opaque tokens,
+//! failed refreshes, skewed tokens and targeted invalidation.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use qualys_auth::{
+    AuthError, BoxError, BoxFuture, Clock, ExpirySource, ExposeSecret, GatewayUrl, HttpSend,
+    ManualClock, SecretString, TokenCache, TokenSource,
+};
+
+const START: u64 = 1_800_000_000;
+
+fn t(secs: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(secs)
+}
+
+/// A signed JWT like the gateway's (HS512, iss/aud "qas").
+fn jwt(iat: u64, exp: u64, jti: &str) -> String {
+    let claims = serde_json::json!({"sub": "client-1", "iss": "qas", "aud": "qas",
+        "iat": iat, "exp": exp, "jti": jti});
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS512),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(b"test-key").unwrap(),
+    )
+    .unwrap()
+}
+
+/// A token source that answers from a script, after a short delay, counting calls.
+#[derive(Debug)]
+struct Scripted {
+    answers: Mutex<VecDeque<Result<String, AuthError>>>,
+    calls: AtomicUsize,
+    delay: Duration,
+}
+
+impl Scripted {
+    fn new(answers: Vec<Result<String, AuthError>>) -> Arc<Self> {
+        Arc::new(Self {
+            answers: Mutex::new(answers.into()),
+            calls: AtomicUsize::new(0),
+            delay: Duration::from_millis(20),
+        })
+    }
+}
+
+impl TokenSource for Scripted {
+    fn fetch<'a>(
+        &'a self,
+        _gateway: &'a GatewayUrl,
+        _http: &'a dyn HttpSend,
+    ) -> BoxFuture<'a, Result<SecretString, AuthError>> {
+        Box::pin(async move {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(self.delay).await;
+            let next = self.answers.lock().unwrap().pop_front();
+            next.expect("script exhausted")
+                .map(|body| qualys_auth::parse_token_body(body.as_bytes()).unwrap())
+        })
+    }
+    fn describe(&self) -> String {
+        "scripted".into()
+    }
+}
+
+struct NoHttp;
+impl HttpSend for NoHttp {
+    fn send(&self, _: http::Request<Bytes>) -> BoxFuture<'_, Result<http::Response<Bytes>, BoxError>> {
+        Box::pin(async { Err("no network in this test".into()) })
+    }
+}
+
+fn cache(source: Arc<Scripted>, clock: Arc<ManualClock>) -> TokenCache {
+    TokenCache::builder(
+        source,
+        GatewayUrl::parse("https://gateway.example.test").unwrap(),
+        Arc::new(NoHttp),
+    )
+    .clock(clock)
+    .jitter(Duration::ZERO)
+    .refresh_margin(Duration::from_secs(300))
+    .build()
+}
+
+fn unreachable() -> AuthError {
+    AuthError::Unreachable {
+        endpoint: "https://gateway.example.test/auth/oidc".into(),
+        message: "connection refused".into(),
+    }
+}
+
+#[tokio::test]
+async fn concurrent_callers_share_one_fetch() {
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let source = Scripted::new(vec![Ok(jwt(START, START + 14_400, "a"))]);
+    let cache = cache(source.clone(), clock);
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let c = cache.clone();
+            tokio::spawn(async move { c.token().await.map(|t| t.generation()) })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), Ok(1));
+    }
+    assert_eq!(source.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(cache.fetch_count(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_callers_share_one_failure_and_the_next_caller_retries() {
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let source = Scripted::new(vec![Err(unreachable()), Ok(jwt(START, START + 14_400, "b"))]);
+    let cache = cache(source.clone(), clock);
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let c = cache.clone();
+            tokio::spawn(async move { c.token().await.map(|t| t.generation()) })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), Err(unreachable()));
+    }
+    assert_eq!(source.calls.load(Ordering::SeqCst), 1);
+    // A failure is not cached: the next caller fetches again.
+    assert_eq!(cache.token().await.unwrap().generation(), 1);
+    assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn token_past_its_refresh_point_is_replaced_before_use() {
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let source = Scripted::new(vec![
+        Ok(jwt(START, START + 14_400, "first")),
+        Ok(jwt(START + 14_100, START + 28_500, "second")),
+    ]);
+    let cache = cache(source.clone(), clock.clone());
+    let first = cache.token().await.unwrap();
+    assert_eq!(first.expiry_source(), ExpirySource::Jwt);
+    assert_eq!(first.expires_at(), t(START + 14_400));
+    assert_eq!(first.claims().unwrap().jti.as_deref(), Some("first"));
+
+    // One second before the refresh point (exp - 5 min): still the cached token.
+    clock.set(t(START + 14_400 - 301));
+    assert_eq!(cache.token().await.unwrap().generation(), 1);
+    assert_eq!(source.calls.load(Ordering::SeqCst), 1);
+
+    // At the refresh point, the old token is still valid but is replaced before use.
+    clock.set(t(START + 14_100));
+    let second = cache.token().await.unwrap();
+    assert_eq!(second.generation(), 2);
+    assert_eq!(second.claims().unwrap().jti.as_deref(), Some("second"));
+    assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn vendor_sample_token_is_opaque_and_lives_four_hours_minus_margin() {
+    let sample = include_str!("../../../fixtures/seed-oidc-token-response.txt");
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let source = Scripted::new(vec![Ok(sample.to_owned()), Ok(sample.to_owned())]);
+    let cache = cache(source.clone(), clock.clone());
+    let token = cache.token().await.unwrap();
+    assert_eq!(token.claims(), None);
+    assert_eq!(token.expiry_source(), ExpirySource::AssumedLifetime);
+    assert_eq!(token.expires_at(), t(START + 14_400));
+    assert!(
+        token
+            .authorization()
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIi")
+    );
+    clock.set(t(START + 14_400 - 301));
+    assert_eq!(cache.token().await.unwrap().generation(), 1);
+    clock.set(t(START + 14_400 - 300));
+    assert_eq!(cache.token().await.unwrap().generation(), 2);
+}
+
+#[tokio::test]
+async fn failed_refresh_keeps_a_token_that_is_still_valid() {
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let source = Scripted::new(vec![
+        Ok(jwt(START, START + 14_400, "a")),
+        Err(unreachable()),
+        Ok(jwt(START, START + 30_000, "b")),
+    ]);
+    let cache = cache(source.clone(), clock.clone());
+    cache.token().await.unwrap();
+    clock.set(t(START + 14_200)); // past the refresh point, 200 s before expiry
+    let kept = cache.token().await.unwrap();
+    assert_eq!(kept.generation(), 1);
+    assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+    // The failed refresh is not retried on every call: 30 s later at the earliest.
+    assert_eq!(cache.token().await.unwrap().generation(), 1);
+    assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+    clock.advance(Duration::from_secs(30));
+    assert_eq!(cache.token().await.unwrap().generation(), 2);
+    assert_eq!(source.calls.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn token_expired_on_arrival_is_used_once_and_not_cached() {
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let source = Scripted::new(vec![
+        Ok(jwt(START - 20_000, START - 5_600, "stale")),
+        Ok(jwt(START, START + 14_400, "fresh")),
+    ]);
+    let cache = cache(source.clone(), clock);
+    let stale = cache.token().await.unwrap();
+    assert_eq!(stale.claims().unwrap().jti.as_deref(), Some("stale"));
+    assert!(cache.peek().is_none());
+    let fresh = cache.token().await.unwrap();
+    assert_eq!(fresh.claims().unwrap().jti.as_deref(), Some("fresh"));
+    assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn invalidate_forgets_only_the_token_it_names() {
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let source = Scripted::new(vec![
+        Ok(jwt(START, START + 14_400, "a")),
+        Ok(jwt(START, START + 14_400, "b")),
+    ]);
+    let cache = cache(source.clone(), clock);
+    let a = cache.token().await.unwrap();
+    cache.invalidate(&a);
+    let b = cache.token().await.unwrap();
+    assert_eq!(b.generation(), 2);
+    cache.invalidate(&a); // stale: b must survive
+    assert_eq!(cache.token().await.unwrap().generation(), 2);
+    assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn short_lived_tokens_are_still_used() {
+    // A 60 s token with a 5 min margin: the margin is capped at half the lifetime.
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let source = Scripted::new(vec![Ok(jwt(START, START + 60, "short"))]);
+    let cache = cache(source.clone(), clock.clone());
+    cache.token().await.unwrap();
+    clock.advance(Duration::from_secs(29));
+    assert_eq!(cache.token().await.unwrap().generation(), 1);
+    assert_eq!(source.calls.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn secrets_never_reach_debug_output() {
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    let token_text = jwt(START, START + 14_400, "x");
+    let source = Scripted::new(vec![Ok(token_text.clone())]);
+    let cache = cache(source, clock.clone());
+    let token = rt.block_on(cache.token()).unwrap();
+    let dbg = format!("{cache:?} {token:?}");
+    assert!(!dbg.contains(&token_text[..20]), "{dbg}");
+    assert_eq!(token.secret().expose_secret(), token_text);
+    assert!(clock.now() == t(START));
+}
