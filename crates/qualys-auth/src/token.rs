@@ -36,7 +36,7 @@ impl Claims {
     ///
     /// ```
     /// // The vendor's documentation sample is missing a character: it is opaque.
-    /// let sample = include_str!("../../../fixtures/seed-oidc-token-response.txt");
+    /// let sample = include_str!("../../qualys-sandbox/fixtures/seed-oidc-token-response.txt");
     /// let sample: String = sample.split_whitespace().collect();
     /// assert_eq!(qualys_auth::Claims::decode_unverified(&sample), None);
     /// ```
@@ -228,7 +228,7 @@ pub fn parse_token_body(body: &[u8]) -> Result<SecretString, String> {
 mod tests {
     use super::*;
 
-    const SAMPLE: &str = include_str!("../../../fixtures/seed-oidc-token-response.txt");
+    const SAMPLE: &str = include_str!("../../qualys-sandbox/fixtures/seed-oidc-token-response.txt");
 
     #[test]
     fn vendor_sample_is_opaque_with_four_hour_lifetime() {

@@ -159,7 +159,7 @@ async fn token_past_its_refresh_point_is_replaced_before_use() {
 
 #[tokio::test]
 async fn vendor_sample_token_is_opaque_and_lives_four_hours_minus_margin() {
-    let sample = include_str!("../../../fixtures/seed-oidc-token-response.txt");
+    let sample = include_str!("../../qualys-sandbox/fixtures/seed-oidc-token-response.txt");
     let clock = Arc::new(ManualClock::new(t(START)));
     let source = Scripted::new(vec![Ok(sample.to_owned()), Ok(sample.to_owned())]);
     let cache = cache(source.clone(), clock.clone());

@@ -5,8 +5,8 @@ use qualys_model::{
     SearchRequest, SortOrder,
 };
 
-const RESPONSE: &str = include_str!("../../../fixtures/seed-search-response.json");
-const REQUEST: &str = include_str!("../../../fixtures/seed-search-request.json");
+const RESPONSE: &str = include_str!("../../qualys-sandbox/fixtures/seed-search-response.json");
+const REQUEST: &str = include_str!("../../qualys-sandbox/fixtures/seed-search-request.json");
 
 #[test]
 fn vendor_search_response_decodes_with_exact_values() {

@@ -1,1 +1,254 @@
-//! wip
+//! `qualys-sandbox`: a local emulator of the Qualys gateway, for offline tests and demos.
+//!
+//! A real HTTP/1.1 server on `127.0.0.1` (an ephemeral port by default) that serves:
+//!
+//! * `POST /auth/oidc` — checks the `clientId` / `clientSecret` headers and answers with a freshly
+//!   signed HS512 JWT as plain text (claims as the vendor's: `sub`, `iss`/`aud` `"qas"`, `iat`,
+//!   `exp = iat + 4h` by default, `jti`…). Wrong or missing credentials: 401.
+//! * `POST /caui/v1/activation-keys/manage` — the activation-key search, behind
+//!   `Authorization: Bearer <jwt>` (expired or foreign tokens: 401 with the vendor's JSON body),
+//!   with `limit`, `sortOrder`, `orderBy`, `query` and zero-based `pageNumber`, answering
+//!   `{pageSize, totalCount, noOfPages, content}`.
+//!
+//! Its data are the five keys of the vendor's sample response, with their exact field values, plus
+//! any number of generated keys, deterministic from a seed.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), qualys_sandbox::SandboxError> {
+//! use qualys_sandbox::{Sandbox, SandboxConfig};
+//! let sandbox = Sandbox::start(SandboxConfig::default().generated_keys(100)).await?;
+//! println!("gateway at {}", sandbox.base_url());
+//! sandbox.stop().await;
+//! # Ok(()) }
+//! ```
+
+mod data;
+mod jwt;
+mod query;
+mod server;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use data::{FIXTURE_SEARCH_RESPONSE, GENERATED_ID_BASE, fixture_keys, generate_keys};
+
+/// The client id the sandbox accepts by default.
+pub const DEFAULT_CLIENT_ID: &str = "sandbox-client";
+/// The client secret the sandbox accepts by default.
+pub const DEFAULT_CLIENT_SECRET: &str = "sandbox-secret";
+
+/// How a sandbox is set up.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SandboxConfig {
+    /// Address to listen on (default `127.0.0.1:0`, an ephemeral port).
+    pub addr: SocketAddr,
+    /// The accepted `clientId`.
+    pub client_id: String,
+    /// The accepted `clientSecret`.
+    pub client_secret: String,
+    /// Lifetime of the tokens it mints (default 4 hours, as the vendor's).
+    pub token_lifetime: Duration,
+    /// Whether to serve the five keys of the vendor's sample response (default true).
+    pub fixture_keys: bool,
+    /// How many generated keys to serve after the fixture keys (default 0).
+    pub generated_keys: usize,
+    /// Seed of the generated keys.
+    pub seed: u64,
+    /// The largest page the server returns, whatever `limit` asks (default 200).
+    pub max_page_size: u32,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            client_id: DEFAULT_CLIENT_ID.into(),
+            client_secret: DEFAULT_CLIENT_SECRET.into(),
+            token_lifetime: Duration::from_secs(4 * 3600),
+            fixture_keys: true,
+            generated_keys: 0,
+            seed: 42,
+            max_page_size: 200,
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// Sets the listening address.
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+    /// Sets the accepted client credentials.
+    pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.client_id = id.into();
+        self.client_secret = secret.into();
+        self
+    }
+    /// Sets the lifetime of minted tokens.
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+    /// Serves (or not) the vendor's five sample keys.
+    pub fn fixture_keys(mut self, on: bool) -> Self {
+        self.fixture_keys = on;
+        self
+    }
+    /// Adds `n` generated keys.
+    pub fn generated_keys(mut self, n: usize) -> Self {
+        self.generated_keys = n;
+        self
+    }
+    /// Sets the seed of the generated keys.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// Caps the page size the server answers with.
+    pub fn max_page_size(mut self, n: u32) -> Self {
+        self.max_page_size = n.max(1);
+        self
+    }
+}
+
+/// Why the sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// The listening socket could not be bound.
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The JWT signing backend is missing or ambiguous in this build.
+    #[error("no JWT crypto provider is available in this build (enable exactly one jsonwebtoken backend)")]
+    NoCryptoProvider,
+    /// The signing key could not be built.
+    #[error("could not build the sandbox's signing key: {0}")]
+    Signing(String),
+}
+
+/// Counters a test can read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SandboxStats {
+    /// Tokens minted by the auth endpoints.
+    pub tokens_issued: u64,
+    /// Requests rejected for authentication (401).
+    pub unauthorized: u64,
+    /// Search requests answered.
+    pub searches: u64,
+}
+
+/// A running sandbox. Dropping it stops the server too; [`stop`](Self::stop) waits for it.
+pub struct Sandbox {
+    base_url: String,
+    addr: SocketAddr,
+    state: Arc<server::State>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Binds the listener and starts serving on the current tokio runtime.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        if jsonwebtoken::crypto::CryptoProvider::try_get_default().is_none() {
+            return Err(SandboxError::NoCryptoProvider);
+        }
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| SandboxError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+        let state = Arc::new(server::State::new(&config)?);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(server::serve(listener, state.clone(), rx));
+        tracing::info!(%addr, keys = state.key_count(), "sandbox listening");
+        Ok(Sandbox {
+            base_url: format!("http://{addr}"),
+            addr,
+            state,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// The base URL to use as the gateway URL, e.g. `http://127.0.0.1:41234`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The accepted client id.
+    pub fn client_id(&self) -> &str {
+        &self.state.client_id
+    }
+
+    /// The accepted client secret (sandbox credentials are not secret).
+    pub fn client_secret(&self) -> &str {
+        &self.state.client_secret
+    }
+
+    /// How many keys the sandbox holds.
+    pub fn key_count(&self) -> usize {
+        self.state.key_count()
+    }
+
+    /// Counters since start.
+    pub fn stats(&self) -> SandboxStats {
+        self.state.stats()
+    }
+
+    /// Mints a token directly, as `/auth/oidc` would, with the given lifetime (may be zero or in
+    /// the past, to test expiry).
+    pub fn mint_token(&self, lifetime_secs: i64) -> String {
+        self.state.jwt.mint(&self.state.client_id, lifetime_secs)
+    }
+
+    /// Changes the lifetime of tokens minted from now on.
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        self.state.set_token_lifetime(lifetime);
+    }
+
+    /// Stops accepting connections, closes open ones and waits for the server task.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("base_url", &self.base_url)
+            .field("keys", &self.key_count())
+            .finish()
+    }
+}

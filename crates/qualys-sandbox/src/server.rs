@@ -1,0 +1,348 @@
+//! The HTTP server: routing, authentication and the search endpoint.
+
+use std::cmp::Ordering as CmpOrdering;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use qualys_model::{ActivationKey, Expiry};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::jwt::{Jwt, Rejection};
+use crate::{SandboxConfig, SandboxError, SandboxStats, data, query};
+
+const MAX_BODY: usize = 1 << 20;
+const SEARCH_PATH: &str = "/caui/v1/activation-keys/manage";
+
+type IndexKey = (Option<String>, bool, String);
+
+pub(crate) struct State {
+    pub client_id: String,
+    pub client_secret: String,
+    pub jwt: Jwt,
+    token_lifetime_secs: AtomicU64,
+    keys: RwLock<Vec<ActivationKey>>,
+    /// Sorted, filtered views of `keys` by (orderBy, descending, query), so paging a large list
+    /// does not re-sort it for every page.
+    views: Mutex<HashMap<IndexKey, Arc<Vec<u32>>>>,
+    max_page_size: u32,
+    tokens_issued: AtomicU64,
+    unauthorized: AtomicU64,
+    searches: AtomicU64,
+}
+
+impl State {
+    pub fn new(config: &SandboxConfig) -> Result<Self, SandboxError> {
+        let mut keys = if config.fixture_keys {
+            data::fixture_keys()
+        } else {
+            Vec::new()
+        };
+        keys.extend(data::generate_keys(config.generated_keys, config.seed));
+        Ok(Self {
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
+            jwt: Jwt::new()?,
+            token_lifetime_secs: AtomicU64::new(config.token_lifetime.as_secs()),
+            keys: RwLock::new(keys),
+            views: Mutex::new(HashMap::new()),
+            max_page_size: config.max_page_size.max(1),
+            tokens_issued: AtomicU64::new(0),
+            unauthorized: AtomicU64::new(0),
+            searches: AtomicU64::new(0),
+        })
+    }
+
+    pub fn key_count(&self) -> usize {
+        self.keys.read().map(|k| k.len()).unwrap_or(0)
+    }
+
+    pub fn stats(&self) -> SandboxStats {
+        SandboxStats {
+            tokens_issued: self.tokens_issued.load(Ordering::Relaxed),
+            unauthorized: self.unauthorized.load(Ordering::Relaxed),
+            searches: self.searches.load(Ordering::Relaxed),
+        }
+    }
+
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        self.token_lifetime_secs
+            .store(lifetime.as_secs(), Ordering::Relaxed);
+    }
+}
+
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<State>,
+    mut shutdown: tokio::sync::oneshot::Receiver<()>,
+) {
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let state = state.clone();
+                connections.spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let state = state.clone();
+                        async move { Ok::<_, std::convert::Infallible>(handle(req, &state).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    connections.shutdown().await;
+}
+
+async fn handle(req: Request<Incoming>, state: &State) -> Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return json_error(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"),
+    };
+    let path = parts.uri.path();
+    tracing::debug!(method = %parts.method, path, "sandbox request");
+    match (parts.method.clone(), path.trim_end_matches('/')) {
+        (Method::POST, "/auth/oidc") => client_credentials(&parts.headers, state),
+        (Method::POST, SEARCH_PATH) => match authenticate(&parts.headers, state) {
+            Ok(()) => search(&body, state),
+            Err(resp) => resp,
+        },
+        (_, "/auth/oidc" | SEARCH_PATH) => {
+            json_error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
+        }
+        _ => json_error(StatusCode::NOT_FOUND, "No such endpoint"),
+    }
+}
+
+fn client_credentials(headers: &HeaderMap, state: &State) -> Response<Full<Bytes>> {
+    let id = headers.get("clientId").and_then(|v| v.to_str().ok());
+    let secret = headers.get("clientSecret").and_then(|v| v.to_str().ok());
+    if id != Some(state.client_id.as_str()) || secret != Some(state.client_secret.as_str()) {
+        state.unauthorized.fetch_add(1, Ordering::Relaxed);
+        return json_error(StatusCode::UNAUTHORIZED, "Invalid client credentials");
+    }
+    state.tokens_issued.fetch_add(1, Ordering::Relaxed);
+    let lifetime = state.token_lifetime_secs.load(Ordering::Relaxed) as i64;
+    let token = state.jwt.mint(&state.client_id, lifetime);
+    text(StatusCode::OK, token)
+}
+
+fn authenticate(headers: &HeaderMap, state: &State) -> Result<(), Response<Full<Bytes>>> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    let rejection = match token {
+        None => "Not authenticated",
+        Some(t) => match state.jwt.verify(t) {
+            Ok(_) => return Ok(()),
+            Err(Rejection::Expired) => "JWT expired",
+            Err(Rejection::Invalid) => "Not authenticated",
+        },
+    };
+    state.unauthorized.fetch_add(1, Ordering::Relaxed);
+    Err(json_error(StatusCode::UNAUTHORIZED, rejection))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageOut<'a> {
+    page_size: u64,
+    total_count: u64,
+    no_of_pages: u64,
+    content: Vec<&'a ActivationKey>,
+}
+
+fn search(body: &[u8], state: &State) -> Response<Full<Bytes>> {
+    state.searches.fetch_add(1, Ordering::Relaxed);
+    let params = match SearchParams::parse(body, state.max_page_size) {
+        Ok(p) => p,
+        Err(msg) => return json_error(StatusCode::BAD_REQUEST, &msg),
+    };
+    let Ok(keys) = state.keys.read() else {
+        return json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error");
+    };
+    let view = view(state, &keys, &params);
+    let total = view.len() as u64;
+    let page_size = params.page_size;
+    let start = (params.page_number as usize).saturating_mul(page_size as usize);
+    let content: Vec<&ActivationKey> = view
+        .iter()
+        .skip(start)
+        .take(page_size as usize)
+        .map(|&i| &keys[i as usize])
+        .collect();
+    let page = PageOut {
+        page_size,
+        total_count: total,
+        no_of_pages: total.div_ceil(page_size),
+        content,
+    };
+    match serde_json::to_vec(&page) {
+        Ok(bytes) => json(StatusCode::OK, bytes),
+        Err(_) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
+    }
+}
+
+struct SearchParams {
+    page_size: u64,
+    page_number: u64,
+    order_by: Option<String>,
+    descending: bool,
+    terms: Vec<query::Term>,
+    query: String,
+}
+
+impl SearchParams {
+    fn parse(body: &[u8], max_page_size: u32) -> Result<Self, String> {
+        let v: Value = if body.iter().all(u8::is_ascii_whitespace) {
+            Value::Object(Default::default())
+        } else {
+            serde_json::from_slice(body).map_err(|e| format!("Malformed JSON request: {e}"))?
+        };
+        let Value::Object(obj) = v else {
+            return Err("Malformed JSON request: expected an object".into());
+        };
+        let int = |name: &str| -> Result<Option<i64>, String> {
+            match obj.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Number(n)) => n
+                    .as_i64()
+                    .map(Some)
+                    .ok_or_else(|| format!("{name} must be an integer")),
+                Some(_) => Err(format!("{name} must be an integer")),
+            }
+        };
+        let string = |name: &str| -> Result<Option<String>, String> {
+            match obj.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(format!("{name} must be a string")),
+            }
+        };
+        let limit = int("limit")?.unwrap_or(10);
+        if limit < 1 {
+            return Err(format!("limit must be at least 1, got {limit}"));
+        }
+        let page_number = int("pageNumber")?.unwrap_or(0);
+        if page_number < 0 {
+            return Err(format!("pageNumber must not be negative, got {page_number}"));
+        }
+        let descending = match string("sortOrder")?.as_deref() {
+            None | Some("ASC") => false,
+            Some("DSC") => true,
+            Some(other) => return Err(format!("Invalid sortOrder `{other}`: use ASC or DSC")),
+        };
+        let order_by = string("orderBy")?;
+        if let Some(o) = &order_by {
+            if !["TITLE", "ACTIVATION_KEY", "AGENTS", "CREATED_ON", "STATUS", "EXPIRES"]
+                .contains(&o.as_str())
+            {
+                return Err(format!("Invalid orderBy `{o}`"));
+            }
+        }
+        let query = string("query")?.unwrap_or_default();
+        let terms = query::parse(&query)?;
+        Ok(Self {
+            page_size: (limit as u64).min(max_page_size as u64),
+            page_number: page_number as u64,
+            order_by,
+            descending,
+            terms,
+            query: query.split_whitespace().collect::<Vec<_>>().join(" "),
+        })
+    }
+}
+
+fn view(state: &State, keys: &[ActivationKey], p: &SearchParams) -> Arc<Vec<u32>> {
+    let cache_key: IndexKey = (p.order_by.clone(), p.descending, p.query.clone());
+    if let Ok(views) = state.views.lock() {
+        if let Some(v) = views.get(&cache_key) {
+            return v.clone();
+        }
+    }
+    let mut idx: Vec<u32> = (0..keys.len() as u32)
+        .filter(|&i| query::matches(&p.terms, &keys[i as usize]))
+        .collect();
+    if let Some(field) = &p.order_by {
+        idx.sort_by(|&a, &b| {
+            let (ka, kb) = (&keys[a as usize], &keys[b as usize]);
+            let ord = compare(field, ka, kb).then(ka.id.cmp(&kb.id));
+            if p.descending { ord.reverse() } else { ord }
+        });
+    } else if p.descending {
+        idx.reverse();
+    }
+    let view = Arc::new(idx);
+    if let Ok(mut views) = state.views.lock() {
+        if views.len() > 64 {
+            views.clear();
+        }
+        views.insert(cache_key, view.clone());
+    }
+    view
+}
+
+fn compare(field: &str, a: &ActivationKey, b: &ActivationKey) -> CmpOrdering {
+    match field {
+        "TITLE" => a.title.cmp(&b.title),
+        "ACTIVATION_KEY" => a.activation_key.cmp(&b.activation_key),
+        "AGENTS" => a.count_used.cmp(&b.count_used),
+        "CREATED_ON" => a.date_purchased.cmp(&b.date_purchased),
+        "STATUS" => a.is_disabled.cmp(&b.is_disabled),
+        "EXPIRES" => expiry_rank(a).cmp(&expiry_rank(b)),
+        _ => CmpOrdering::Equal,
+    }
+}
+
+/// Keys that expire sort before keys that never do.
+fn expiry_rank(k: &ActivationKey) -> (bool, Option<&str>) {
+    match &k.expire_date {
+        Some(Expiry::On(d)) => (false, Some(d.as_str())),
+        _ => (true, None),
+    }
+}
+
+fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    respond(status, "text/plain;charset=UTF-8", Bytes::from(body))
+}
+
+fn json(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
+    respond(status, "application/json", Bytes::from(body))
+}
+
+/// A Spring-style error body, as the gateway's services send.
+fn json_error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+    let body = serde_json::json!({
+        "status": status.as_u16(),
+        "error": status.canonical_reason().unwrap_or("Error"),
+        "message": message,
+    });
+    json(status, body.to_string().into_bytes())
+}
+
+fn respond(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(body));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
+    resp
+}
