@@ -1,1 +1,47 @@
-//! wip
+//! The HTTP stack of qualys-rs.
+//!
+//! * [`HttpClient`]: a hyper-util client over hyper-rustls — rustls with the `ring` provider passed
+//!   explicitly (never a process-wide default) and the webpki root store — speaking HTTP/1.1 and
+//!   HTTP/2. It implements [`qualys_auth::HttpSend`], so token fetches go through the same
+//!   configured client as API calls.
+//! * [`BearerAuthLayer`]: a tower layer that asks the [`TokenCache`] for a token on **every**
+//!   request, puts it in a sensitive `Authorization` header — only for the configured gateway host —
+//!   and, on a 401, invalidates exactly the token it sent, fetches a new one and retries once.
+//! * [`Transport`]: the assembled stack, cheap to clone, with one `send` for buffered requests.
+//!
+//! Requests and responses are fully buffered (`Bytes`), so a retry re-sends the same bytes.
+//!
+//! ```no_run
+//! use qualys_auth::{ClientCredentials, GatewayUrl};
+//! use qualys_transport::{Transport, TransportConfig};
+//! # async fn demo() -> Result<(), qualys_transport::Error> {
+//! let gateway = GatewayUrl::parse("https://gateway.qg2.apps.qualys.com")?;
+//! let transport = Transport::new(
+//!     gateway.clone(),
+//!     ClientCredentials::new("id", "secret"),
+//!     TransportConfig::default(),
+//! )?;
+//! let request = http::Request::post(gateway.join("/caui/v1/activation-keys/manage")?)
+//!     .header("content-type", "application/json")
+//!     .body(bytes::Bytes::from_static(b"{}"))
+//!     .map_err(|e| qualys_transport::Error::Config(e.to_string()))?;
+//! let response = transport.send(request).await?;
+//! # Ok(()) }
+//! ```
+
+mod bearer;
+mod client;
+mod error;
+mod transport;
+
+pub use bearer::{BearerAuth, BearerAuthLayer};
+pub use client::{HttpClient, TransportConfig};
+pub use error::{ApiError, Error};
+pub use transport::Transport;
+
+pub use qualys_auth::{GatewayUrl, TokenCache};
+
+/// A fully buffered request, as every layer of the stack sees it.
+pub type Request = http::Request<bytes::Bytes>;
+/// A fully buffered response.
+pub type Response = http::Response<bytes::Bytes>;

@@ -1,0 +1,176 @@
+//! Transport errors.
+
+use qualys_auth::AuthError;
+
+/// An error from the HTTP stack.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A token could not be obtained.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// No response: connection refused or reset, DNS, TLS, or the body could not be read.
+    #[error("{method} {uri} failed: {message}")]
+    Connection {
+        /// Request method.
+        method: String,
+        /// Request URI.
+        uri: String,
+        /// What went wrong, with its causes.
+        message: String,
+    },
+    /// The request took longer than the configured timeout.
+    #[error("{method} {uri} timed out after {seconds} s")]
+    Timeout {
+        /// Request method.
+        method: String,
+        /// Request URI.
+        uri: String,
+        /// The timeout that elapsed.
+        seconds: u64,
+    },
+    /// The server answered with an error status.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The client is misconfigured.
+    #[error("configuration error: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// Whether retrying the same request later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Auth(e) => e.is_retryable(),
+            Error::Connection { .. } | Error::Timeout { .. } => true,
+            Error::Api(e) => matches!(e.status, 429 | 502 | 503 | 504),
+            Error::Config(_) => false,
+        }
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Auth(AuthError::Rejected { status, .. } | AuthError::Status { status, .. }) => {
+                Some(*status)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// An error answer from the API, with what the body said.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation} failed: HTTP {status}{}{}", 
+    message.as_deref().map(|m| format!(": {m}")).unwrap_or_default(),
+    hint.as_deref().map(|h| format!(" (hint: {h})")).unwrap_or_default())]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The operation, e.g. `search activation keys`.
+    pub operation: String,
+    /// HTTP status.
+    pub status: u16,
+    /// The server's message (from a JSON `message`, an XML `TEXT`, an HTML `<title>`, or a text
+    /// snippet).
+    pub message: Option<String>,
+    /// The vendor's error code, when the body had one.
+    pub code: Option<String>,
+    /// A hint when the cause is common.
+    pub hint: Option<String>,
+}
+
+impl ApiError {
+    /// Builds the error for a non-success response of `operation`.
+    pub fn from_response(operation: &str, response: &http::Response<bytes::Bytes>) -> Self {
+        let status = response.status().as_u16();
+        let (message, code) = describe_body(response.body());
+        let hint = match status {
+            401 => Some("the token was rejected twice; check the credentials' permissions".into()),
+            403 => Some("the credentials lack permission for this operation".into()),
+            404 if message.as_deref().is_some_and(|m| m.contains("HTML")) => Some(
+                "is the URL your platform's gateway (gateway.qgN.apps.qualys.*)?".into(),
+            ),
+            _ => None,
+        };
+        ApiError {
+            operation: operation.to_owned(),
+            status,
+            message,
+            code,
+            hint,
+        }
+    }
+}
+
+/// Extracts a message and a code from an error body: Spring-style JSON `{status,error,message}`,
+/// `{errorCode,message}`, XML `SIMPLE_RETURN`, an HTML page's title, or a text snippet.
+fn describe_body(body: &[u8]) -> (Option<String>, Option<String>) {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        return (None, None);
+    }
+    if let Ok(serde_json::Value::Object(obj)) = serde_json::from_str::<serde_json::Value>(text) {
+        let s = |k: &str| {
+            obj.get(k).and_then(|v| match v {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+        };
+        let message = s("message").or_else(|| s("error"));
+        let code = s("errorCode").or_else(|| s("code"));
+        return (message, code);
+    }
+    let lower = text.to_ascii_lowercase();
+    let between = |open: &str, close: &str| -> Option<String> {
+        let start = lower.find(open)? + open.len();
+        let end = lower[start..].find(close)? + start;
+        Some(text[start..end].trim().to_owned())
+    };
+    if lower.contains("<simple_return") {
+        return (between("<text>", "</text>"), between("<code>", "</code>"));
+    }
+    if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
+        let title = between("<title>", "</title>").unwrap_or_else(|| "untitled".into());
+        return (Some(format!("HTML page \"{title}\"")), None);
+    }
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let snippet: String = one_line.chars().take(200).collect();
+    (Some(snippet), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(status: u16, body: &str) -> ApiError {
+        let resp = http::Response::builder()
+            .status(status)
+            .body(bytes::Bytes::from(body.to_owned()))
+            .unwrap();
+        ApiError::from_response("search activation keys", &resp)
+    }
+
+    #[test]
+    fn bodies_are_described() {
+        let e = err(400, r#"{"status":400,"error":"Bad Request","message":"Invalid orderBy `X`"}"#);
+        assert_eq!(e.to_string(), "search activation keys failed: HTTP 400: Invalid orderBy `X`");
+        let e = err(500, r#"{"errorCode":"CA_1001","message":"dup"}"#);
+        assert_eq!((e.message.as_deref(), e.code.as_deref()), (Some("dup"), Some("CA_1001")));
+        let e = err(
+            409,
+            "<SIMPLE_RETURN><RESPONSE><CODE>1965</CODE><TEXT>cannot be run again for another 20 seconds</TEXT></RESPONSE></SIMPLE_RETURN>",
+        );
+        assert_eq!(e.code.as_deref(), Some("1965"));
+        assert_eq!(e.message.as_deref(), Some("cannot be run again for another 20 seconds"));
+        let e = err(404, "<!DOCTYPE html><html><head><title>404 Not Found</title></head></html>");
+        assert_eq!(
+            e.to_string(),
+            "search activation keys failed: HTTP 404: HTML page \"404 Not Found\" \
+             (hint: is the URL your platform's gateway (gateway.qgN.apps.qualys.*)?)"
+        );
+        assert_eq!(err(503, "").to_string(), "search activation keys failed: HTTP 503");
+    }
+}

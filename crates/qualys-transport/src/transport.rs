@@ -1,0 +1,94 @@
+//! The assembled stack.
+
+use std::sync::Arc;
+
+use qualys_auth::{GatewayUrl, TokenCache, TokenSource};
+use tower::util::BoxCloneSyncService;
+use tower::{ServiceBuilder, ServiceExt};
+
+use crate::{BearerAuthLayer, Error, HttpClient, Request, Response, TransportConfig};
+
+/// The HTTP stack used by every operation: bearer auth over the hyper client. Cheap to clone;
+/// clones share the connection pool and the token cache.
+#[derive(Clone)]
+pub struct Transport {
+    service: BoxCloneSyncService<Request, Response, Error>,
+    gateway: GatewayUrl,
+    cache: TokenCache,
+    http: HttpClient,
+}
+
+impl Transport {
+    /// Builds the stack for `gateway`, with tokens from `source`.
+    pub fn new(
+        gateway: GatewayUrl,
+        source: impl TokenSource + 'static,
+        config: TransportConfig,
+    ) -> Result<Self, Error> {
+        let http = HttpClient::new(&config)?;
+        let cache = TokenCache::new(source, gateway.clone(), Arc::new(http.clone()));
+        Ok(Self::from_parts(http, cache))
+    }
+
+    /// Builds the stack from a client and a token cache (which should send through the same
+    /// client).
+    pub fn from_parts(http: HttpClient, cache: TokenCache) -> Self {
+        let client = http.clone();
+        let base = tower::service_fn(move |request: Request| {
+            let client = client.clone();
+            async move { client.execute(request).await }
+        });
+        let service = ServiceBuilder::new()
+            .layer(BearerAuthLayer::new(cache.clone()))
+            .service(base);
+        Self {
+            service: BoxCloneSyncService::new(service),
+            gateway: cache.gateway().clone(),
+            cache,
+            http,
+        }
+    }
+
+    /// Sends a request through the stack. Any HTTP status is returned as a response; only a
+    /// failure to get one (or to get a token) is an error.
+    pub async fn send(&self, request: Request) -> Result<Response, Error> {
+        let span = tracing::debug_span!(
+            "qualys.http",
+            method = %request.method(),
+            path = request.uri().path()
+        );
+        let call = async {
+            let result = self.service.clone().oneshot(request).await;
+            match &result {
+                Ok(r) => tracing::debug!(status = r.status().as_u16(), "response"),
+                Err(e) => tracing::debug!(error = %e, "request failed"),
+            }
+            result
+        };
+        tracing::Instrument::instrument(call, span).await
+    }
+
+    /// The gateway requests are sent to.
+    pub fn gateway(&self) -> &GatewayUrl {
+        &self.gateway
+    }
+
+    /// The token cache.
+    pub fn token_cache(&self) -> &TokenCache {
+        &self.cache
+    }
+
+    /// The underlying HTTP client (shared with the token cache).
+    pub fn http_client(&self) -> &HttpClient {
+        &self.http
+    }
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("gateway", &self.gateway)
+            .field("tokens", &self.cache)
+            .finish()
+    }
+}
