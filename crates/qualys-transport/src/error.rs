@@ -32,6 +32,16 @@ pub enum Error {
     /// The server answered with an error status.
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// A success response whose body does not have the expected shape.
+    #[error("{operation}: unexpected response body at `{path}`: {message}")]
+    Decode {
+        /// The operation, e.g. `search activation keys (page 3)`.
+        operation: String,
+        /// The JSON path of the offending value (`.` for the root).
+        path: String,
+        /// What was wrong.
+        message: String,
+    },
     /// The client is misconfigured.
     #[error("configuration error: {0}")]
     Config(String),
@@ -44,7 +54,7 @@ impl Error {
             Error::Auth(e) => e.is_retryable(),
             Error::Connection { .. } | Error::Timeout { .. } => true,
             Error::Api(e) => matches!(e.status, 429 | 502 | 503 | 504),
-            Error::Config(_) => false,
+            Error::Config(_) | Error::Decode { .. } => false,
         }
     }
 
