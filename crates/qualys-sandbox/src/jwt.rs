@@ -90,3 +90,8 @@ impl Jwt {
     }
 }
 
+
+/// A random opaque token (hex, not a JWT), like an encrypted gateway token.
+pub(crate) fn opaque_token() -> String {
+    (0..6u64).map(|i| format!("{:016x}", random_u64(i))).collect()
+}

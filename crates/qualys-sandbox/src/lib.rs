@@ -4,7 +4,8 @@
 //!
 //! * `POST /auth/oidc` — checks the `clientId` / `clientSecret` headers and answers with a freshly
 //!   signed HS512 JWT as plain text (claims as the vendor's: `sub`, `iss`/`aud` `"qas"`, `iat`,
-//!   `exp = iat + 4h` by default, `jti`…). Wrong or missing credentials: 401.
+//!   `exp = iat + 4h` by default, `jti`…). Wrong or missing credentials: 401. With an `encrypted`
+//!   header (e.g. `RSA512`) the token is opaque — not a decodable JWT — as the vendor's may be.
 //! * `POST /caui/v1/activation-keys/manage` — the activation-key search, behind
 //!   `Authorization: Bearer <jwt>` (expired or foreign tokens: 401 with the vendor's JSON body),
 //!   with `limit`, `sortOrder`, `orderBy`, `query` and zero-based `pageNumber`, answering
@@ -58,6 +59,10 @@ pub struct SandboxConfig {
     pub seed: u64,
     /// The largest page the server returns, whatever `limit` asks (default 200).
     pub max_page_size: u32,
+    /// When set, `/auth/oidc` answers with exactly this body (e.g. the vendor's undecodable sample
+    /// token, wrapped over lines) and accepts the token it holds (whitespace removed) as valid for
+    /// `token_lifetime`.
+    pub fixed_token: Option<String>,
 }
 
 impl Default for SandboxConfig {
@@ -71,6 +76,7 @@ impl Default for SandboxConfig {
             generated_keys: 0,
             seed: 42,
             max_page_size: 200,
+            fixed_token: None,
         }
     }
 }
@@ -105,6 +111,11 @@ impl SandboxConfig {
     /// Sets the seed of the generated keys.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+    /// Makes `/auth/oidc` answer with exactly `body` (see [`SandboxConfig::fixed_token`]).
+    pub fn fixed_token(mut self, body: impl Into<String>) -> Self {
+        self.fixed_token = Some(body.into());
         self
     }
     /// Caps the page size the server answers with.

@@ -33,6 +33,9 @@ pub(crate) struct State {
     /// does not re-sort it for every page.
     views: Mutex<HashMap<IndexKey, Arc<Vec<u32>>>>,
     max_page_size: u32,
+    /// Opaque (non-JWT) tokens issued or configured, with their expiry (Unix seconds).
+    opaque: Mutex<HashMap<String, i64>>,
+    fixed_token: Option<String>,
     tokens_issued: AtomicU64,
     unauthorized: AtomicU64,
     searches: AtomicU64,
@@ -54,6 +57,8 @@ impl State {
             keys: RwLock::new(keys),
             views: Mutex::new(HashMap::new()),
             max_page_size: config.max_page_size.max(1),
+            opaque: Mutex::new(HashMap::new()),
+            fixed_token: config.fixed_token.clone(),
             tokens_issued: AtomicU64::new(0),
             unauthorized: AtomicU64::new(0),
             searches: AtomicU64::new(0),
@@ -137,8 +142,28 @@ fn client_credentials(headers: &HeaderMap, state: &State) -> Response<Full<Bytes
     }
     state.tokens_issued.fetch_add(1, Ordering::Relaxed);
     let lifetime = state.token_lifetime_secs.load(Ordering::Relaxed) as i64;
+    let exp = crate::jwt::now_secs() + lifetime;
+    if let Some(body) = &state.fixed_token {
+        let token: String = body.split_whitespace().collect();
+        if let Ok(mut opaque) = state.opaque.lock() {
+            opaque.insert(token, exp);
+        }
+        return text(StatusCode::OK, body.clone());
+    }
+    if headers.contains_key("encrypted") {
+        let token = crate::jwt::opaque_token();
+        if let Ok(mut opaque) = state.opaque.lock() {
+            opaque.insert(token.clone(), exp);
+        }
+        return text(StatusCode::OK, token);
+    }
     let token = state.jwt.mint(&state.client_id, lifetime);
     text(StatusCode::OK, token)
+}
+
+/// An opaque token's expiry, if the sandbox issued it.
+fn opaque_expiry(state: &State, token: &str) -> Option<i64> {
+    state.opaque.lock().ok()?.get(token).copied()
 }
 
 fn authenticate(headers: &HeaderMap, state: &State) -> Result<(), Response<Full<Bytes>>> {
@@ -152,6 +177,12 @@ fn authenticate(headers: &HeaderMap, state: &State) -> Result<(), Response<Full<
         .map(str::trim);
     let rejection = match token {
         None => "Not authenticated",
+        Some(t) if opaque_expiry(state, t).is_some() => {
+            if opaque_expiry(state, t).is_some_and(|exp| exp >= crate::jwt::now_secs()) {
+                return Ok(());
+            }
+            "JWT expired"
+        }
         Some(t) => match state.jwt.verify(t) {
             Ok(_) => return Ok(()),
             Err(Rejection::Expired) => "JWT expired",
