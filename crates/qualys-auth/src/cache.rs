@@ -136,10 +136,10 @@ impl TokenCache {
     pub async fn token(&self) -> Result<Arc<Token>, AuthError> {
         let fetch = {
             let mut state = self.inner.lock();
-            if let Some(cached) = &state.current {
-                if self.inner.clock.now() < cached.refresh_at {
-                    return Ok(cached.token.clone());
-                }
+            if let Some(cached) = &state.current
+                && self.inner.clock.now() < cached.refresh_at
+            {
+                return Ok(cached.token.clone());
             }
             match &state.inflight {
                 Some(fetch) => fetch.clone(),
@@ -234,22 +234,22 @@ impl Inner {
                 Ok(token)
             }
             Err(error) => {
-                if let Some(cached) = state.current.as_mut() {
-                    if !cached.token.is_expired_at(now) {
-                        let remaining = cached
-                            .token
-                            .expires_at()
-                            .duration_since(now)
-                            .unwrap_or_default();
-                        let retry_in = (remaining / 2).min(Duration::from_secs(30));
-                        cached.refresh_at = now + retry_in;
-                        tracing::warn!(
-                            %error,
-                            retry_in_s = retry_in.as_secs(),
-                            "token refresh failed; keeping the current token, which is still valid"
-                        );
-                        return Ok(cached.token.clone());
-                    }
+                if let Some(cached) = state.current.as_mut()
+                    && !cached.token.is_expired_at(now)
+                {
+                    let remaining = cached
+                        .token
+                        .expires_at()
+                        .duration_since(now)
+                        .unwrap_or_default();
+                    let retry_in = (remaining / 2).min(Duration::from_secs(30));
+                    cached.refresh_at = now + retry_in;
+                    tracing::warn!(
+                        %error,
+                        retry_in_s = retry_in.as_secs(),
+                        "token refresh failed; keeping the current token, which is still valid"
+                    );
+                    return Ok(cached.token.clone());
                 }
                 tracing::warn!(%error, "token fetch failed");
                 Err(error)

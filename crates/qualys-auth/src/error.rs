@@ -74,10 +74,10 @@ pub(crate) fn snippet(body: &[u8]) -> String {
         return "(empty body)".into();
     }
     let lower = text.to_ascii_lowercase();
-    if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>")) {
-        if start + 7 <= end {
-            return format!("HTML page \"{}\"", text[start + 7..end].trim());
-        }
+    if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>"))
+        && start + 7 <= end
+    {
+        return format!("HTML page \"{}\"", text[start + 7..end].trim());
     }
     let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if one_line.chars().count() > MAX {

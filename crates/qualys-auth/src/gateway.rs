@@ -107,7 +107,9 @@ impl GatewayUrl {
 fn is_loopback(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
     h.eq_ignore_ascii_case("localhost")
-        || h.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+        || h.parse::<IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
 }
 
 impl fmt::Debug for GatewayUrl {
@@ -137,11 +139,19 @@ mod tests {
         ] {
             assert!(GatewayUrl::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["http://10.0.0.1", "http://example.com", "ftp://x", "http://", ""] {
+        for bad in [
+            "http://10.0.0.1",
+            "http://example.com",
+            "ftp://x",
+            "http://",
+            "",
+        ] {
             assert!(GatewayUrl::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(
-            GatewayUrl::parse("http://example.com").unwrap_err().to_string(),
+            GatewayUrl::parse("http://example.com")
+                .unwrap_err()
+                .to_string(),
             "configuration error: refusing plain http:// for `example.com`: bearer tokens are only \
              sent over https (http is allowed for loopback hosts such as the sandbox)"
         );

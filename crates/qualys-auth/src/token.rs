@@ -91,7 +91,10 @@ impl Token {
         let claims = Claims::decode_unverified(value.expose_secret());
         let (expires_at, expiry_source) = match claims.as_ref().and_then(|c| c.exp) {
             Some(exp) => (epoch_seconds(exp), ExpirySource::Jwt),
-            None => (received_at + DEFAULT_TOKEN_LIFETIME, ExpirySource::AssumedLifetime),
+            None => (
+                received_at + DEFAULT_TOKEN_LIFETIME,
+                ExpirySource::AssumedLifetime,
+            ),
         };
         Ok(Self {
             value,
@@ -211,10 +214,7 @@ pub fn parse_token_body(body: &[u8]) -> Result<SecretString, String> {
     } else {
         SecretString::from(text)
     };
-    let joined: String = unwrapped
-        .expose_secret()
-        .split_ascii_whitespace()
-        .collect();
+    let joined: String = unwrapped.expose_secret().split_ascii_whitespace().collect();
     if joined.is_empty() {
         return Err("the body holds an empty token".into());
     }
@@ -234,7 +234,11 @@ mod tests {
     fn vendor_sample_is_opaque_with_four_hour_lifetime() {
         let value = parse_token_body(SAMPLE.as_bytes()).unwrap();
         assert!(!value.expose_secret().contains('\n'));
-        assert!(value.expose_secret().starts_with("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIi"));
+        assert!(
+            value
+                .expose_secret()
+                .starts_with("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIi")
+        );
         let t0 = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
         let token = Token::new(value, t0, 1).unwrap();
         assert_eq!(token.claims(), None);
@@ -254,13 +258,18 @@ mod tests {
     #[test]
     fn bodies() {
         assert_eq!(parse_token_body(b"").unwrap_err(), "the body is empty");
-        assert_eq!(parse_token_body(b" \r\n ").unwrap_err(), "the body is empty");
+        assert_eq!(
+            parse_token_body(b" \r\n ").unwrap_err(),
+            "the body is empty"
+        );
         assert_eq!(
             parse_token_body(br#""abc.def""#).unwrap().expose_secret(),
             "abc.def"
         );
         assert_eq!(
-            parse_token_body(br#"{"token":"t1"}"#).unwrap().expose_secret(),
+            parse_token_body(br#"{"token":"t1"}"#)
+                .unwrap()
+                .expose_secret(),
             "t1"
         );
         assert_eq!(

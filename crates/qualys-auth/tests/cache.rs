@@ -1,6 +1,8 @@
 //! The token cache in controlled time: single flight, refresh before expiry, opaque tokens,
 //! failed refreshes, skewed tokens and targeted invalidation.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -69,7 +71,10 @@ impl TokenSource for Scripted {
 
 struct NoHttp;
 impl HttpSend for NoHttp {
-    fn send(&self, _: http::Request<Bytes>) -> BoxFuture<'_, Result<http::Response<Bytes>, BoxError>> {
+    fn send(
+        &self,
+        _: http::Request<Bytes>,
+    ) -> BoxFuture<'_, Result<http::Response<Bytes>, BoxError>> {
         Box::pin(async { Err("no network in this test".into()) })
     }
 }
@@ -114,7 +119,10 @@ async fn concurrent_callers_share_one_fetch() {
 #[tokio::test]
 async fn concurrent_callers_share_one_failure_and_the_next_caller_retries() {
     let clock = Arc::new(ManualClock::new(t(START)));
-    let source = Scripted::new(vec![Err(unreachable()), Ok(jwt(START, START + 14_400, "b"))]);
+    let source = Scripted::new(vec![
+        Err(unreachable()),
+        Ok(jwt(START, START + 14_400, "b")),
+    ]);
     let cache = cache(source.clone(), clock);
     let tasks: Vec<_> = (0..50)
         .map(|_| {
@@ -250,7 +258,10 @@ async fn short_lived_tokens_are_still_used() {
 #[test]
 fn secrets_never_reach_debug_output() {
     let clock = Arc::new(ManualClock::new(t(START)));
-    let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
     let token_text = jwt(START, START + 14_400, "x");
     let source = Scripted::new(vec![Ok(token_text.clone())]);
     let cache = cache(source, clock.clone());

@@ -102,7 +102,11 @@ pub struct Pager {
 }
 
 impl Pager {
-    pub(crate) fn new(transport: Transport, request: SearchRequest, max_items: Option<u64>) -> Self {
+    pub(crate) fn new(
+        transport: Transport,
+        request: SearchRequest,
+        max_items: Option<u64>,
+    ) -> Self {
         let next = request.page_number.unwrap_or(0);
         Self {
             transport,
@@ -133,7 +137,11 @@ impl Pager {
             self.finish(false);
             return Ok(None);
         }
-        if page.content.iter().any(|k| self.previous_ids.contains(&k.id)) {
+        if page
+            .content
+            .iter()
+            .any(|k| self.previous_ids.contains(&k.id))
+        {
             self.finish_truncated(TruncationReason::PagingIgnored { page: page_number });
             return Ok(None);
         }

@@ -1,5 +1,7 @@
 //! Search and paging against the sandbox.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::HashSet;
 
 use qualys_auth::{ClientCredentials, GatewayUrl};
@@ -20,7 +22,9 @@ fn keys(s: &Sandbox) -> ActivationKeys {
 
 #[tokio::test]
 async fn the_pager_walks_every_page_exactly_once() {
-    let s = Sandbox::start(SandboxConfig::default().generated_keys(1000)).await.unwrap();
+    let s = Sandbox::start(SandboxConfig::default().generated_keys(1000))
+        .await
+        .unwrap();
     let mut pager = keys(&s).search().limit(100).pages();
     let mut seen = HashSet::new();
     let mut pages = 0;
@@ -44,7 +48,13 @@ async fn the_server_page_size_wins_over_the_limit() {
     let s = Sandbox::start(SandboxConfig::default().generated_keys(40).max_page_size(7))
         .await
         .unwrap();
-    let (all, done) = keys(&s).search().limit(200).pages().collect_all().await.unwrap();
+    let (all, done) = keys(&s)
+        .search()
+        .limit(200)
+        .pages()
+        .collect_all()
+        .await
+        .unwrap();
     assert_eq!(done, Completeness::Complete);
     assert_eq!(all.len(), 45);
     assert_eq!(all.iter().map(|k| k.id).collect::<HashSet<_>>().len(), 45);
@@ -53,21 +63,37 @@ async fn the_server_page_size_wins_over_the_limit() {
 
 #[tokio::test]
 async fn a_cap_is_reported_as_truncation() {
-    let s = Sandbox::start(SandboxConfig::default().generated_keys(40)).await.unwrap();
-    let (all, done) = keys(&s).search().limit(5).max_items(12).pages().collect_all().await.unwrap();
+    let s = Sandbox::start(SandboxConfig::default().generated_keys(40))
+        .await
+        .unwrap();
+    let (all, done) = keys(&s)
+        .search()
+        .limit(5)
+        .max_items(12)
+        .pages()
+        .collect_all()
+        .await
+        .unwrap();
     assert_eq!(all.len(), 12);
     let Completeness::Truncated(t) = &done else {
         panic!("expected truncation, got {done:?}")
     };
     assert_eq!(t.reason, TruncationReason::ItemLimit(12));
     assert_eq!((t.received, t.expected), (12, Some(45)));
-    let Completeness::Truncated(t) = done else { unreachable!() };
-    assert_eq!(t.to_string(), "got 12 of 45 keys: stopped at the limit of 12 keys");
+    let Completeness::Truncated(t) = done else {
+        unreachable!()
+    };
+    assert_eq!(
+        t.to_string(),
+        "got 12 of 45 keys: stopped at the limit of 12 keys"
+    );
 }
 
 #[tokio::test]
 async fn all_four_inputs_reach_the_server() {
-    let s = Sandbox::start(SandboxConfig::default().generated_keys(200)).await.unwrap();
+    let s = Sandbox::start(SandboxConfig::default().generated_keys(200))
+        .await
+        .unwrap();
     let page = keys(&s)
         .search()
         .limit(3)
@@ -80,7 +106,11 @@ async fn all_four_inputs_reach_the_server() {
     assert_eq!(page.page_size, Some(3));
     assert_eq!(page.content.len(), 3);
     assert!(page.content.iter().all(|k| k.count_purchased == Some(0)));
-    let titles: Vec<_> = page.content.iter().map(|k| k.title.clone().unwrap()).collect();
+    let titles: Vec<_> = page
+        .content
+        .iter()
+        .map(|k| k.title.clone().unwrap())
+        .collect();
     let mut sorted = titles.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(titles, sorted);

@@ -63,7 +63,9 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum KeysCommand {
     /// List (search) activation keys.
-    #[command(after_help = "Examples:\n  qualys --sandbox keys list\n  qualys keys list --query 'activationKey.isDisabled:false' --order-by title --desc\n  qualys keys list --all -o ndjson > keys.ndjson")]
+    #[command(
+        after_help = "Examples:\n  qualys --sandbox keys list\n  qualys keys list --query 'activationKey.isDisabled:false' --order-by title --desc\n  qualys keys list --all -o ndjson > keys.ndjson"
+    )]
     List(ListArgs),
 }
 

@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use clap::ValueEnum;
 use comfy_table::{ContentArrangement, Table, presets};
-use qualys::model::{AgentLimit, Expiry};
 use qualys::ActivationKey;
+use qualys::model::{AgentLimit, Expiry};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {

@@ -1,5 +1,7 @@
 //! The `qualys` binary, driven as a user would, against its embedded sandbox.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::HashSet;
 
 use assert_cmd::Command;
@@ -7,7 +9,12 @@ use serde_json::Value;
 
 fn qualys() -> Command {
     let mut cmd = Command::cargo_bin("qualys").unwrap();
-    for var in ["QUALYS_GATEWAY_URL", "QUALYS_CLIENT_ID", "QUALYS_CLIENT_SECRET", "QUALYS_LOG"] {
+    for var in [
+        "QUALYS_GATEWAY_URL",
+        "QUALYS_CLIENT_ID",
+        "QUALYS_CLIENT_SECRET",
+        "QUALYS_LOG",
+    ] {
         cmd.env_remove(var);
     }
     cmd
@@ -29,7 +36,10 @@ fn stable(text: &[u8]) -> String {
 
 #[test]
 fn sandbox_list_prints_the_five_fixture_keys_as_a_table() {
-    let out = qualys().args(["--sandbox", "keys", "list"]).output().unwrap();
+    let out = qualys()
+        .args(["--sandbox", "keys", "list"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     insta::assert_snapshot!("list_table_stdout", stable(&out.stdout));
     insta::assert_snapshot!("list_table_stderr", stable(&out.stderr));
@@ -37,11 +47,13 @@ fn sandbox_list_prints_the_five_fixture_keys_as_a_table() {
 
 #[test]
 fn sandbox_list_json_is_the_vendors_objects_unchanged() {
-    let out = qualys().args(["--sandbox", "keys", "list", "-o", "json"]).output().unwrap();
+    let out = qualys()
+        .args(["--sandbox", "keys", "list", "-o", "json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let got: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let fixture: Value =
-        serde_json::from_str(qualys_sandbox_fixture()).unwrap();
+    let fixture: Value = serde_json::from_str(qualys_sandbox_fixture()).unwrap();
     assert_eq!(got, fixture["content"]);
     insta::assert_snapshot!("list_json_stdout", stable(&out.stdout));
 }
@@ -53,7 +65,18 @@ fn qualys_sandbox_fixture() -> &'static str {
 #[test]
 fn all_pages_as_json_hold_every_key_exactly_once() {
     let out = qualys()
-        .args(["--sandbox", "--sandbox-keys", "95", "keys", "list", "--all", "--limit", "7", "-o", "json"])
+        .args([
+            "--sandbox",
+            "--sandbox-keys",
+            "95",
+            "keys",
+            "list",
+            "--all",
+            "--limit",
+            "7",
+            "-o",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stable(&out.stderr));
@@ -66,12 +89,26 @@ fn all_pages_as_json_hold_every_key_exactly_once() {
 #[test]
 fn ndjson_streams_one_key_per_line() {
     let out = qualys()
-        .args(["--sandbox", "--sandbox-keys", "20", "keys", "list", "--all", "-o", "ndjson", "--query", "activationKey.countPurchased: 0"])
+        .args([
+            "--sandbox",
+            "--sandbox-keys",
+            "20",
+            "keys",
+            "list",
+            "--all",
+            "-o",
+            "ndjson",
+            "--query",
+            "activationKey.countPurchased: 0",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert!(lines.len() >= 5);
     assert!(lines.iter().all(|k| k["countPurchased"] == 0));
 }
@@ -79,13 +116,29 @@ fn ndjson_streams_one_key_per_line() {
 #[test]
 fn query_order_and_limit_reach_the_server() {
     let out = qualys()
-        .args(["--sandbox", "keys", "list", "--order-by", "title", "--desc", "--limit", "2", "-o", "ndjson"])
+        .args([
+            "--sandbox",
+            "keys",
+            "list",
+            "--order-by",
+            "title",
+            "--desc",
+            "--limit",
+            "2",
+            "-o",
+            "ndjson",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     let titles: Vec<String> = text
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["title"].as_str().unwrap().to_owned())
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["title"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     // Byte order: `_` sorts after digits, so "title_2" > "title5".
     assert_eq!(titles, ["activation_key_title_2", "activation_key_title_1"]);
@@ -95,7 +148,15 @@ fn query_order_and_limit_reach_the_server() {
          qualys: showing 2 of 5 keys; use --all to fetch every page\n"
     );
     let out = qualys()
-        .args(["--sandbox", "keys", "list", "--query", "activationKey.id:34567891", "-o", "ndjson"])
+        .args([
+            "--sandbox",
+            "keys",
+            "list",
+            "--query",
+            "activationKey.id:34567891",
+            "-o",
+            "ndjson",
+        ])
         .output()
         .unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1);
@@ -136,6 +197,9 @@ fn a_server_error_is_one_line_with_exit_1() {
 
 #[test]
 fn bad_usage_exits_2() {
-    let out = qualys().args(["keys", "list", "--limit", "0"]).output().unwrap();
+    let out = qualys()
+        .args(["keys", "list", "--limit", "0"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

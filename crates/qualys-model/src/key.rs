@@ -184,11 +184,9 @@ where
         Many(Vec<T>),
         One(T),
     }
-    Ok(
-        match Option::<OneOrMany<T>>::deserialize(d)? {
-            None => None,
-            Some(OneOrMany::Many(v)) => Some(v),
-            Some(OneOrMany::One(t)) => Some(vec![t]),
-        },
-    )
+    Ok(match Option::<OneOrMany<T>>::deserialize(d)? {
+        None => None,
+        Some(OneOrMany::Many(v)) => Some(v),
+        Some(OneOrMany::One(t)) => Some(vec![t]),
+    })
 }

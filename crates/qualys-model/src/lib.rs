@@ -17,10 +17,10 @@
 //!     "pageSize": 1, "totalCount": 1, "noOfPages": 1,
 //!     "content": [{"id": 7, "title": "k", "licenses": ["vm", "NEW_THING"], "expireDate": null}]
 //! }"#)?;
-//! let key = &page.content[0];
-//! assert_eq!(key.licenses[0].code(), &LicenseCode::Vm);
-//! assert_eq!(key.licenses[0].as_str(), "vm"); // original spelling kept
-//! assert_eq!(key.licenses[1].code(), &LicenseCode::Other("NEW_THING".into()));
+//! let licenses = page.content[0].licenses.as_deref().unwrap_or_default();
+//! assert_eq!(licenses[0].code(), &LicenseCode::Vm);
+//! assert_eq!(licenses[0].as_str(), "vm"); // original spelling kept
+//! assert_eq!(licenses[1].code(), &LicenseCode::Other("NEW_THING".into()));
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 

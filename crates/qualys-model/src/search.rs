@@ -11,13 +11,11 @@ use crate::key::ActivationKey;
 ///
 /// ```
 /// use qualys_model::{OrderBy, SearchRequest, SortOrder};
-/// let req = SearchRequest {
-///     limit: Some(200),
-///     sort_order: Some(SortOrder::Dsc),
-///     order_by: Some(OrderBy::Title),
-///     query: Some("activationKey.isDisabled:false".into()),
-///     ..Default::default()
-/// };
+/// let req = SearchRequest::new()
+///     .limit(200)
+///     .sort_order(SortOrder::Dsc)
+///     .order_by(OrderBy::Title)
+///     .query("activationKey.isDisabled:false");
 /// assert_eq!(
 ///     serde_json::to_string(&req)?,
 ///     r#"{"limit":200,"sortOrder":"DSC","orderBy":"TITLE","query":"activationKey.isDisabled:false"}"#
@@ -43,6 +41,38 @@ pub struct SearchRequest {
     /// Zero-based page number. Undocumented for this endpoint: inferred from a sibling CAUI endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_number: Option<u32>,
+}
+
+impl SearchRequest {
+    /// An empty request: every field left to the server's default.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets `limit`.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+    /// Sets `sortOrder`.
+    pub fn sort_order(mut self, order: SortOrder) -> Self {
+        self.sort_order = Some(order);
+        self
+    }
+    /// Sets `orderBy`.
+    pub fn order_by(mut self, field: OrderBy) -> Self {
+        self.order_by = Some(field);
+        self
+    }
+    /// Sets `query`.
+    pub fn query(mut self, query: impl Into<String>) -> Self {
+        self.query = Some(query.into());
+        self
+    }
+    /// Sets `pageNumber`.
+    pub fn page_number(mut self, page: u32) -> Self {
+        self.page_number = Some(page);
+        self
+    }
 }
 
 /// Sort direction. The wire spells descending `DSC`, not `DESC`.

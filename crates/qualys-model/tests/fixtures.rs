@@ -1,5 +1,7 @@
 //! The vendor's own samples decode, and re-encode byte for byte.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use qualys_model::{
     ActivationKey, AgentLimit, Expiry, KeyTypeKind, LicenseCode, OrderBy, SearchPage,
     SearchRequest, SortOrder,
@@ -23,7 +25,10 @@ fn vendor_search_response_decodes_with_exact_values() {
         Some("123456-1a2b-1a2b-1a2b-12ab12b2b123")
     );
     assert_eq!(first.date_purchased.as_deref(), Some("2025-01-09T18:01:02"));
-    assert_eq!(first.key_type.as_ref().map(|k| k.code()), Some(&KeyTypeKind::Unlimited));
+    assert_eq!(
+        first.key_type.as_ref().map(|k| k.code()),
+        Some(&KeyTypeKind::Unlimited)
+    );
     assert_eq!(first.agent_limit(), Some(AgentLimit::Unlimited));
     assert_eq!(first.expire_date, Some(Expiry::Never));
     assert_eq!(first.is_disabled, Some(false));
@@ -100,7 +105,10 @@ fn tolerant_of_unknown_fields_nulls_and_single_values() {
 #[test]
 fn a_page_without_content_is_an_error_but_null_content_is_empty() {
     let err = serde_json::from_str::<SearchPage>(r#"{"pageSize":5,"totalCount":0}"#).unwrap_err();
-    assert_eq!(err.to_string(), "missing field `content` at line 1 column 29");
+    assert_eq!(
+        err.to_string(),
+        "missing field `content` at line 1 column 29"
+    );
     let page: SearchPage = serde_json::from_str(r#"{"content":null}"#).unwrap();
     assert!(page.content.is_empty());
 }

@@ -31,13 +31,29 @@ impl Rng {
     }
 }
 
-const FIRST: &[&str] = &["Ada", "Grace", "Linus", "Margaret", "Ken", "Zoë", "José", "Aiko"];
-const LAST: &[&str] = &["Lovelace", "Hopper", "Torvalds", "Hamilton", "Thompson", "Müller", "Núñez", "Tanaka"];
-const WORDS: &[&str] = &[
-    "linux-golden-image", "windows-servers", "k8s-nodes", "dmz", "build-agents", "laptops",
-    "café-pos", "東京-datacenter", "Zürich-office", "edge-🔑", "legacy", "lab",
+const FIRST: &[&str] = &[
+    "Ada", "Grace", "Linus", "Margaret", "Ken", "Zoë", "José", "Aiko",
 ];
-const LICENSES: &[&str] = &["VM", "PA", "FIM", "EDR", "PM", "SCA", "SwCA", "CAPS", "MTG", "PAF"];
+const LAST: &[&str] = &[
+    "Lovelace", "Hopper", "Torvalds", "Hamilton", "Thompson", "Müller", "Núñez", "Tanaka",
+];
+const WORDS: &[&str] = &[
+    "linux-golden-image",
+    "windows-servers",
+    "k8s-nodes",
+    "dmz",
+    "build-agents",
+    "laptops",
+    "café-pos",
+    "東京-datacenter",
+    "Zürich-office",
+    "edge-🔑",
+    "legacy",
+    "lab",
+];
+const LICENSES: &[&str] = &[
+    "VM", "PA", "FIM", "EDR", "PM", "SCA", "SwCA", "CAPS", "MTG", "PAF",
+];
 
 /// The first id of generated keys (above the fixture keys' ids).
 pub const GENERATED_ID_BASE: u64 = 700_000_000;
@@ -82,10 +98,18 @@ fn generated_key(i: u64, rng: &mut Rng) -> ActivationKey {
     key.first_name = Some((*rng.pick(FIRST)).to_owned());
     key.last_name = Some((*rng.pick(LAST)).to_owned());
     key.user_name = Some(format!("user{:02}", rng.below(20)));
-    key.key_type = Some(KeyType::from(if limited { "COUNT_LIMITED" } else { "Unlimited" }));
+    key.key_type = Some(KeyType::from(if limited {
+        "COUNT_LIMITED"
+    } else {
+        "Unlimited"
+    }));
     key.is_disabled = Some(rng.below(10) == 0);
     key.expire_date = Some(if rng.below(5) == 0 {
-        Expiry::On(format!("2027-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28)))
+        Expiry::On(format!(
+            "2027-{:02}-{:02}",
+            1 + rng.below(12),
+            1 + rng.below(28)
+        ))
     } else {
         Expiry::Never
     });

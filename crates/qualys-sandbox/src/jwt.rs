@@ -45,13 +45,16 @@ pub(crate) fn now_secs() -> i64 {
 
 impl Jwt {
     pub fn new() -> Result<Self, crate::SandboxError> {
-        let secret: Vec<u8> = (0..8u64).flat_map(|i| random_u64(i).to_le_bytes()).collect();
+        let secret: Vec<u8> = (0..8u64)
+            .flat_map(|i| random_u64(i).to_le_bytes())
+            .collect();
         let mut validation = Validation::new(Algorithm::HS512);
         validation.set_issuer(&["qas"]);
         validation.set_audience(&["qas"]);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        let key_error = |e: jsonwebtoken::errors::Error| crate::SandboxError::Signing(e.to_string());
+        let key_error =
+            |e: jsonwebtoken::errors::Error| crate::SandboxError::Signing(e.to_string());
         Ok(Self {
             encoding: EncodingKey::from_secret(&secret).map_err(key_error)?,
             decoding: DecodingKey::from_secret(&secret).map_err(key_error)?,
@@ -90,8 +93,9 @@ impl Jwt {
     }
 }
 
-
 /// A random opaque token (hex, not a JWT), like an encrypted gateway token.
 pub(crate) fn opaque_token() -> String {
-    (0..6u64).map(|i| format!("{:016x}", random_u64(i))).collect()
+    (0..6u64)
+        .map(|i| format!("{:016x}", random_u64(i)))
+        .collect()
 }

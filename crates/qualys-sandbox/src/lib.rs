@@ -138,7 +138,9 @@ pub enum SandboxError {
         source: std::io::Error,
     },
     /// The JWT signing backend is missing or ambiguous in this build.
-    #[error("no JWT crypto provider is available in this build (enable exactly one jsonwebtoken backend)")]
+    #[error(
+        "no JWT crypto provider is available in this build (enable exactly one jsonwebtoken backend)"
+    )]
     NoCryptoProvider,
     /// The signing key could not be built.
     #[error("could not build the sandbox's signing key: {0}")]

@@ -29,7 +29,9 @@ pub(crate) fn parse(query: &str) -> Result<Vec<Term>, String> {
             continue;
         }
         let Some((name, value)) = word.split_once(':') else {
-            return Err(format!("query term `{word}` is not of the form token:value"));
+            return Err(format!(
+                "query term `{word}` is not of the form token:value"
+            ));
         };
         let name = strip_prefix_ci(name, "qualys.agent.").unwrap_or(name);
         let value = value.trim_matches(|c| c == '"' || c == '\'');
@@ -37,7 +39,11 @@ pub(crate) fn parse(query: &str) -> Result<Vec<Term>, String> {
             match value.to_ascii_lowercase().as_str() {
                 "true" => Term::IsDisabled(true),
                 "false" => Term::IsDisabled(false),
-                _ => return Err(format!("activationKey.isDisabled expects true or false, got `{value}`")),
+                _ => {
+                    return Err(format!(
+                        "activationKey.isDisabled expects true or false, got `{value}`"
+                    ));
+                }
             }
         } else if name.eq_ignore_ascii_case("activationKey.countPurchased") {
             Term::CountPurchased(number(name, value)?)
@@ -61,7 +67,8 @@ fn number(name: &str, value: &str) -> Result<u64, String> {
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 pub(crate) fn matches(terms: &[Term], key: &ActivationKey) -> bool {
@@ -79,8 +86,14 @@ mod tests {
 
     #[test]
     fn documented_forms() {
-        assert_eq!(parse("activationKey.isDisabled:false"), Ok(vec![Term::IsDisabled(false)]));
-        assert_eq!(parse("activationKey.isDisabled: TRUE"), Ok(vec![Term::IsDisabled(true)]));
+        assert_eq!(
+            parse("activationKey.isDisabled:false"),
+            Ok(vec![Term::IsDisabled(false)])
+        );
+        assert_eq!(
+            parse("activationKey.isDisabled: TRUE"),
+            Ok(vec![Term::IsDisabled(true)])
+        );
         assert_eq!(
             parse("qualys.agent.activationKey.countPurchased: 0 and activationKey.id:12"),
             Ok(vec![Term::CountPurchased(0), Term::Id(12)])
@@ -90,7 +103,10 @@ mod tests {
             Ok(vec![Term::Key("12-ab".into())])
         );
         assert_eq!(parse("  "), Ok(vec![]));
-        assert_eq!(parse("title:x"), Err("unsupported query token `title`".into()));
+        assert_eq!(
+            parse("title:x"),
+            Err("unsupported query token `title`".into())
+        );
         assert_eq!(
             parse("activationKey.id:abc"),
             Err("activationKey.id expects a number, got `abc`".into())

@@ -124,7 +124,7 @@ async fn handle(req: Request<Incoming>, state: &State) -> Response<Full<Bytes>> 
         (Method::POST, "/auth/oidc") => client_credentials(&parts.headers, state),
         (Method::POST, SEARCH_PATH) => match authenticate(&parts.headers, state) {
             Ok(()) => search(&body, state),
-            Err(resp) => resp,
+            Err(message) => json_error(StatusCode::UNAUTHORIZED, message),
         },
         (_, "/auth/oidc" | SEARCH_PATH) => {
             json_error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
@@ -166,7 +166,8 @@ fn opaque_expiry(state: &State, token: &str) -> Option<i64> {
     state.opaque.lock().ok()?.get(token).copied()
 }
 
-fn authenticate(headers: &HeaderMap, state: &State) -> Result<(), Response<Full<Bytes>>> {
+/// `Err` carries the vendor's message for the 401 body.
+fn authenticate(headers: &HeaderMap, state: &State) -> Result<(), &'static str> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -190,7 +191,7 @@ fn authenticate(headers: &HeaderMap, state: &State) -> Result<(), Response<Full<
         },
     };
     state.unauthorized.fetch_add(1, Ordering::Relaxed);
-    Err(json_error(StatusCode::UNAUTHORIZED, rejection))
+    Err(rejection)
 }
 
 #[derive(Serialize)]
@@ -275,7 +276,9 @@ impl SearchParams {
         }
         let page_number = int("pageNumber")?.unwrap_or(0);
         if page_number < 0 {
-            return Err(format!("pageNumber must not be negative, got {page_number}"));
+            return Err(format!(
+                "pageNumber must not be negative, got {page_number}"
+            ));
         }
         let descending = match string("sortOrder")?.as_deref() {
             None | Some("ASC") => false,
@@ -283,12 +286,18 @@ impl SearchParams {
             Some(other) => return Err(format!("Invalid sortOrder `{other}`: use ASC or DSC")),
         };
         let order_by = string("orderBy")?;
-        if let Some(o) = &order_by {
-            if !["TITLE", "ACTIVATION_KEY", "AGENTS", "CREATED_ON", "STATUS", "EXPIRES"]
-                .contains(&o.as_str())
-            {
-                return Err(format!("Invalid orderBy `{o}`"));
-            }
+        if let Some(o) = &order_by
+            && ![
+                "TITLE",
+                "ACTIVATION_KEY",
+                "AGENTS",
+                "CREATED_ON",
+                "STATUS",
+                "EXPIRES",
+            ]
+            .contains(&o.as_str())
+        {
+            return Err(format!("Invalid orderBy `{o}`"));
         }
         let query = string("query")?.unwrap_or_default();
         let terms = query::parse(&query)?;
@@ -305,10 +314,10 @@ impl SearchParams {
 
 fn view(state: &State, keys: &[ActivationKey], p: &SearchParams) -> Arc<Vec<u32>> {
     let cache_key: IndexKey = (p.order_by.clone(), p.descending, p.query.clone());
-    if let Ok(views) = state.views.lock() {
-        if let Some(v) = views.get(&cache_key) {
-            return v.clone();
-        }
+    if let Ok(views) = state.views.lock()
+        && let Some(v) = views.get(&cache_key)
+    {
+        return v.clone();
     }
     let mut idx: Vec<u32> = (0..keys.len() as u32)
         .filter(|&i| query::matches(&p.terms, &keys[i as usize]))
@@ -373,7 +382,9 @@ fn json_error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
 fn respond(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Full<Bytes>> {
     let mut resp = Response::new(Full::new(body));
     *resp.status_mut() = status;
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static(content_type),
+    );
     resp
 }

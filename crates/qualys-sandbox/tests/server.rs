@@ -1,5 +1,7 @@
 //! The sandbox over real HTTP: auth, the search contract, paging, queries and sorting.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
@@ -25,7 +27,10 @@ async fn post(url: String, headers: &[(&str, &str)], body: &str) -> (u16, String
 async fn token(s: &Sandbox) -> String {
     let (status, body) = post(
         format!("{}/auth/oidc", s.base_url()),
-        &[("clientId", s.client_id()), ("clientSecret", s.client_secret())],
+        &[
+            ("clientId", s.client_id()),
+            ("clientSecret", s.client_secret()),
+        ],
         "",
     )
     .await;
@@ -37,7 +42,10 @@ async fn search(s: &Sandbox, token: &str, body: Value) -> (u16, Value) {
     let auth = format!("Bearer {token}");
     let (status, text) = post(
         format!("{}/caui/v1/activation-keys/manage", s.base_url()),
-        &[("Authorization", &auth), ("Content-Type", "application/json")],
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
         &body.to_string(),
     )
     .await;
@@ -54,7 +62,10 @@ async fn oidc_issues_vendor_like_jwts_and_rejects_bad_credentials() {
     assert_eq!(claims["sub"], "sandbox-client");
     assert_eq!(claims["iss"], "qas");
     assert_eq!(claims["aud"], "qas");
-    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 14_400);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        14_400
+    );
     assert_eq!(claims["jwtExpiryMinute"], "240");
     assert!(claims["jti"].as_str().unwrap().starts_with("sbx-1-"));
 
@@ -80,11 +91,20 @@ async fn search_requires_a_valid_unexpired_sandbox_token() {
     let s = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let url = format!("{}/caui/v1/activation-keys/manage", s.base_url());
     let (status, body) = post(url.clone(), &[], "{}").await;
-    assert_eq!((status, body.as_str()), (401, r#"{"error":"Unauthorized","message":"Not authenticated","status":401}"#));
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            401,
+            r#"{"error":"Unauthorized","message":"Not authenticated","status":401}"#
+        )
+    );
     let expired = s.mint_token(-10);
     let (status, body) = search(&s, &expired, json!({})).await;
     assert_eq!(status, 401);
-    assert_eq!(body, json!({"status":401,"error":"Unauthorized","message":"JWT expired"}));
+    assert_eq!(
+        body,
+        json!({"status":401,"error":"Unauthorized","message":"JWT expired"})
+    );
     // A token signed by another sandbox is not accepted.
     let other = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let (status, body) = search(&s, &other.mint_token(3600), json!({})).await;
@@ -128,7 +148,13 @@ async fn paging_is_zero_based_and_capped_by_the_server() {
         assert_eq!(p["pageSize"], 8);
         assert_eq!(p["totalCount"], 45);
         assert_eq!(p["noOfPages"], 6);
-        seen.extend(p["content"].as_array().unwrap().iter().map(|k| k["id"].as_u64().unwrap()));
+        seen.extend(
+            p["content"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["id"].as_u64().unwrap()),
+        );
     }
     assert_eq!(seen.len(), 45);
     seen.sort_unstable();
@@ -140,34 +166,93 @@ async fn paging_is_zero_based_and_capped_by_the_server() {
 
 #[tokio::test]
 async fn queries_and_sorting() {
-    let s = Sandbox::start(SandboxConfig::default().generated_keys(300).max_page_size(1000)).await.unwrap();
+    let s = Sandbox::start(
+        SandboxConfig::default()
+            .generated_keys(300)
+            .max_page_size(1000),
+    )
+    .await
+    .unwrap();
     let t = token(&s).await;
     let ids = |p: &Value| -> Vec<u64> {
-        p["content"].as_array().unwrap().iter().map(|k| k["id"].as_u64().unwrap()).collect()
+        p["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["id"].as_u64().unwrap())
+            .collect()
     };
     let (_, p) = search(&s, &t, json!({"query": "activationKey.id: 34567891"})).await;
     assert_eq!(ids(&p), [34567891]);
-    let (_, p) = search(&s, &t, json!({"query": "qualys.agent.activationKey:123456-1a2b-1a2b-1a2b-12ab12b2b124"})).await;
+    let (_, p) = search(
+        &s,
+        &t,
+        json!({"query": "qualys.agent.activationKey:123456-1a2b-1a2b-1a2b-12ab12b2b124"}),
+    )
+    .await;
     assert_eq!(ids(&p), [34567891, 456789123, 567891234]);
-    let (_, p) = search(&s, &t, json!({"query": "activationKey.isDisabled:true", "limit": 1000})).await;
-    assert!(p["content"].as_array().unwrap().iter().all(|k| k["isDisabled"] == true));
+    let (_, p) = search(
+        &s,
+        &t,
+        json!({"query": "activationKey.isDisabled:true", "limit": 1000}),
+    )
+    .await;
+    assert!(
+        p["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["isDisabled"] == true)
+    );
     assert!(p["totalCount"].as_u64().unwrap() > 0);
-    let (_, p) = search(&s, &t, json!({"query": "activationKey.countPurchased:0", "limit": 1000})).await;
-    assert!(p["content"].as_array().unwrap().iter().all(|k| k["countPurchased"] == 0));
+    let (_, p) = search(
+        &s,
+        &t,
+        json!({"query": "activationKey.countPurchased:0", "limit": 1000}),
+    )
+    .await;
+    assert!(
+        p["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["countPurchased"] == 0)
+    );
 
-    let (_, asc) = search(&s, &t, json!({"orderBy": "TITLE", "sortOrder": "ASC", "limit": 1000})).await;
-    let titles: Vec<&str> = asc["content"].as_array().unwrap().iter().map(|k| k["title"].as_str().unwrap()).collect();
+    let (_, asc) = search(
+        &s,
+        &t,
+        json!({"orderBy": "TITLE", "sortOrder": "ASC", "limit": 1000}),
+    )
+    .await;
+    let titles: Vec<&str> = asc["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["title"].as_str().unwrap())
+        .collect();
     let mut sorted = titles.clone();
     sorted.sort();
     assert_eq!(titles, sorted);
-    let (_, dsc) = search(&s, &t, json!({"orderBy": "TITLE", "sortOrder": "DSC", "limit": 1})).await;
+    let (_, dsc) = search(
+        &s,
+        &t,
+        json!({"orderBy": "TITLE", "sortOrder": "DSC", "limit": 1}),
+    )
+    .await;
     assert_eq!(dsc["content"][0]["title"], *titles.iter().max().unwrap());
 
     for (body, message) in [
-        (json!({"sortOrder": "DESC"}), "Invalid sortOrder `DESC`: use ASC or DSC"),
+        (
+            json!({"sortOrder": "DESC"}),
+            "Invalid sortOrder `DESC`: use ASC or DSC",
+        ),
         (json!({"orderBy": "NAME"}), "Invalid orderBy `NAME`"),
         (json!({"limit": 0}), "limit must be at least 1, got 0"),
-        (json!({"query": "title:x"}), "unsupported query token `title`"),
+        (
+            json!({"query": "title:x"}),
+            "unsupported query token `title`",
+        ),
     ] {
         let (status, err) = search(&s, &t, body).await;
         assert_eq!(status, 400);

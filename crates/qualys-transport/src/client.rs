@@ -105,11 +105,15 @@ impl HttpClient {
             .or_insert_with(|| self.user_agent.clone());
         let request = http::Request::from_parts(parts, Full::new(body));
         let exchange = async {
-            let response = self.inner.request(request).await.map_err(|e| Error::Connection {
-                method: method.clone(),
-                uri: uri.clone(),
-                message: error_chain(&e),
-            })?;
+            let response = self
+                .inner
+                .request(request)
+                .await
+                .map_err(|e| Error::Connection {
+                    method: method.clone(),
+                    uri: uri.clone(),
+                    message: error_chain(&e),
+                })?;
             let (parts, body) = response.into_parts();
             let body = body
                 .collect()

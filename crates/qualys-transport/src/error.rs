@@ -98,9 +98,9 @@ impl ApiError {
         let hint = match status {
             401 => Some("the token was rejected twice; check the credentials' permissions".into()),
             403 => Some("the credentials lack permission for this operation".into()),
-            404 if message.as_deref().is_some_and(|m| m.contains("HTML")) => Some(
-                "is the URL your platform's gateway (gateway.qgN.apps.qualys.*)?".into(),
-            ),
+            404 if message.as_deref().is_some_and(|m| m.contains("HTML")) => {
+                Some("is the URL your platform's gateway (gateway.qgN.apps.qualys.*)?".into())
+            }
             _ => None,
         };
         ApiError {
@@ -165,22 +165,40 @@ mod tests {
 
     #[test]
     fn bodies_are_described() {
-        let e = err(400, r#"{"status":400,"error":"Bad Request","message":"Invalid orderBy `X`"}"#);
-        assert_eq!(e.to_string(), "search activation keys failed: HTTP 400: Invalid orderBy `X`");
+        let e = err(
+            400,
+            r#"{"status":400,"error":"Bad Request","message":"Invalid orderBy `X`"}"#,
+        );
+        assert_eq!(
+            e.to_string(),
+            "search activation keys failed: HTTP 400: Invalid orderBy `X`"
+        );
         let e = err(500, r#"{"errorCode":"CA_1001","message":"dup"}"#);
-        assert_eq!((e.message.as_deref(), e.code.as_deref()), (Some("dup"), Some("CA_1001")));
+        assert_eq!(
+            (e.message.as_deref(), e.code.as_deref()),
+            (Some("dup"), Some("CA_1001"))
+        );
         let e = err(
             409,
             "<SIMPLE_RETURN><RESPONSE><CODE>1965</CODE><TEXT>cannot be run again for another 20 seconds</TEXT></RESPONSE></SIMPLE_RETURN>",
         );
         assert_eq!(e.code.as_deref(), Some("1965"));
-        assert_eq!(e.message.as_deref(), Some("cannot be run again for another 20 seconds"));
-        let e = err(404, "<!DOCTYPE html><html><head><title>404 Not Found</title></head></html>");
+        assert_eq!(
+            e.message.as_deref(),
+            Some("cannot be run again for another 20 seconds")
+        );
+        let e = err(
+            404,
+            "<!DOCTYPE html><html><head><title>404 Not Found</title></head></html>",
+        );
         assert_eq!(
             e.to_string(),
             "search activation keys failed: HTTP 404: HTML page \"404 Not Found\" \
              (hint: is the URL your platform's gateway (gateway.qgN.apps.qualys.*)?)"
         );
-        assert_eq!(err(503, "").to_string(), "search activation keys failed: HTTP 503");
+        assert_eq!(
+            err(503, "").to_string(),
+            "search activation keys failed: HTTP 503"
+        );
     }
 }

@@ -1,5 +1,7 @@
 //! The transport stack against the sandbox over real HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
@@ -47,7 +49,12 @@ impl TokenSource for Tokens {
 
 fn scripted(s: &Sandbox, tokens: Vec<String>) -> Transport {
     let gateway = GatewayUrl::parse(s.base_url()).unwrap();
-    Transport::new(gateway, Tokens(Mutex::new(tokens.into())), TransportConfig::default()).unwrap()
+    Transport::new(
+        gateway,
+        Tokens(Mutex::new(tokens.into())),
+        TransportConfig::default(),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -95,7 +102,10 @@ async fn a_rejected_token_is_replaced_and_the_request_retried_once() {
 #[tokio::test]
 async fn a_second_401_is_returned_without_looping() {
     let s = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let t = scripted(&s, vec![s.mint_token(-60), s.mint_token(-60), s.mint_token(-60)]);
+    let t = scripted(
+        &s,
+        vec![s.mint_token(-60), s.mint_token(-60), s.mint_token(-60)],
+    );
     let resp = t.send(search_request(t.gateway())).await.unwrap();
     assert_eq!(resp.status(), 401);
     assert_eq!(
