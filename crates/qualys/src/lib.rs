@@ -203,3 +203,8 @@ impl std::fmt::Debug for ClientBuilder {
             .finish()
     }
 }
+
+/// The README's Rust examples, compiled as doctests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
