@@ -49,6 +49,11 @@ struct Inner {
 struct State {
     current: Option<Cached>,
     inflight: Option<SharedFetch>,
+    /// A final error (rejected credentials, unusable configuration): returned without asking again.
+    fatal: Option<AuthError>,
+    /// Consecutive failed fetches, and when the next one may be tried.
+    failures: u32,
+    retry_at: Option<tokio::time::Instant>,
 }
 
 struct Cached {
@@ -136,10 +141,17 @@ impl TokenCache {
     pub async fn token(&self) -> Result<Arc<Token>, AuthError> {
         let fetch = {
             let mut state = self.inner.lock();
-            if let Some(cached) = &state.current
-                && self.inner.clock.now() < cached.refresh_at
-            {
-                return Ok(cached.token.clone());
+            let now = self.inner.clock.now();
+            if let Some(cached) = &state.current {
+                // Before the refresh point; or past it but still valid after a final failure.
+                if now < cached.refresh_at
+                    || (state.fatal.is_some() && !cached.token.is_expired_at(now))
+                {
+                    return Ok(cached.token.clone());
+                }
+            }
+            if let Some(fatal) = &state.fatal {
+                return Err(fatal.clone());
             }
             match &state.inflight {
                 Some(fetch) => fetch.clone(),
@@ -169,6 +181,20 @@ impl TokenCache {
         }
     }
 
+    /// Whether the source can mint new tokens (`false` for a static token).
+    pub fn can_refresh(&self) -> bool {
+        self.inner.source.can_refresh()
+    }
+
+    /// Forgets everything: the cached token, a final error, the backoff. The next call fetches.
+    pub fn reset(&self) {
+        let mut state = self.inner.lock();
+        state.current = None;
+        state.fatal = None;
+        state.failures = 0;
+        state.retry_at = None;
+    }
+
     /// The cached token, if any, without fetching.
     pub fn peek(&self) -> Option<Arc<Token>> {
         self.inner.lock().current.as_ref().map(|c| c.token.clone())
@@ -196,20 +222,37 @@ impl Inner {
     }
 
     async fn refresh(self: Arc<Self>) -> Result<Arc<Token>, AuthError> {
+        let retry_at = self.lock().retry_at;
+        if let Some(at) = retry_at {
+            tracing::debug!("waiting before asking the token endpoint again");
+            tokio::time::sleep_until(at).await;
+        }
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let result = self.source.fetch(&self.gateway, &*self.http).await;
         let now = self.clock.now();
         let mut state = self.lock();
         state.inflight = None;
+        let result = result.and_then(|value| {
+            let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+            let token = Token::new(value, now, generation).map_err(|reason| {
+                AuthError::InvalidTokenBody {
+                    endpoint: self.gateway.to_string(),
+                    reason,
+                }
+            })?;
+            if !self.source.can_refresh() && token.is_expired_at(now) {
+                return Err(AuthError::StaticTokenExpired {
+                    credential: self.source.describe(),
+                    detail: format!("expired {} s ago", secs_between(token.expires_at(), now)),
+                });
+            }
+            Ok(token)
+        });
         match result {
-            Ok(value) => {
-                let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
-                let token = Token::new(value, now, generation).map_err(|reason| {
-                    AuthError::InvalidTokenBody {
-                        endpoint: self.gateway.to_string(),
-                        reason,
-                    }
-                })?;
+            Ok(token) => {
+                state.failures = 0;
+                state.retry_at = None;
+                let generation = token.generation();
                 let token = Arc::new(token);
                 if token.is_expired_at(now) {
                     tracing::warn!(
@@ -234,6 +277,19 @@ impl Inner {
                 Ok(token)
             }
             Err(error) => {
+                if !error.is_retryable() {
+                    tracing::warn!(%error, "token fetch failed for good: not asking again");
+                    state.fatal = Some(error.clone());
+                    if let Some(cached) = &state.current
+                        && !cached.token.is_expired_at(now)
+                    {
+                        return Ok(cached.token.clone());
+                    }
+                    return Err(error);
+                }
+                state.failures = state.failures.saturating_add(1);
+                let backoff = backoff(state.failures);
+                state.retry_at = Some(tokio::time::Instant::now() + backoff);
                 if let Some(cached) = state.current.as_mut()
                     && !cached.token.is_expired_at(now)
                 {
@@ -251,7 +307,7 @@ impl Inner {
                     );
                     return Ok(cached.token.clone());
                 }
-                tracing::warn!(%error, "token fetch failed");
+                tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "token fetch failed");
                 Err(error)
             }
         }
@@ -262,6 +318,14 @@ impl Inner {
         let lead = (self.margin + random_below(self.jitter)).min(remaining / 2);
         token.expires_at() - lead
     }
+}
+
+/// Exponential backoff between failed token fetches: 1 s, 2 s, 4 s … capped at 60 s, plus up to
+/// 10 % jitter.
+fn backoff(failures: u32) -> Duration {
+    let base =
+        Duration::from_secs(1u64 << failures.saturating_sub(1).min(6)).min(Duration::from_secs(60));
+    base + random_below(base / 10)
 }
 
 fn secs_between(from: SystemTime, to: SystemTime) -> u64 {

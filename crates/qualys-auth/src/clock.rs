@@ -62,3 +62,43 @@ impl Clock for ManualClock {
         *self.now.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
+
+/// Wall-clock time that follows tokio's clock: it starts at the system time and then advances with
+/// `tokio::time`, so tests under `#[tokio::test(start_paused = true)]` can move hours in an instant.
+///
+/// ```
+/// use qualys_auth::{Clock, TokioClock};
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let clock = TokioClock::new();
+/// let t0 = clock.now();
+/// tokio::time::advance(std::time::Duration::from_secs(4 * 3600)).await;
+/// assert_eq!(clock.now().duration_since(t0).unwrap().as_secs(), 4 * 3600);
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct TokioClock {
+    wall: SystemTime,
+    instant: tokio::time::Instant,
+}
+
+impl TokioClock {
+    /// Anchors the clock at the current system time. Needs a tokio runtime.
+    pub fn new() -> Self {
+        Self {
+            wall: SystemTime::now(),
+            instant: tokio::time::Instant::now(),
+        }
+    }
+}
+
+impl Default for TokioClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for TokioClock {
+    fn now(&self) -> SystemTime {
+        self.wall + self.instant.elapsed()
+    }
+}

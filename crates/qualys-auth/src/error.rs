@@ -42,6 +42,17 @@ pub enum AuthError {
         /// The underlying error, as text.
         message: String,
     },
+    /// A static token (one that cannot be refreshed) has expired or was rejected by the server.
+    #[error(
+        "the {credential} {detail}; it cannot be refreshed: provide a new token, or client \
+         credentials so the client can fetch its own"
+    )]
+    StaticTokenExpired {
+        /// Which token (e.g. `static token (from environment)`).
+        credential: String,
+        /// `expired at …` or `was rejected by the server`.
+        detail: String,
+    },
     /// A 2xx answer whose body is not a token (empty, an HTML page…).
     #[error("the token endpoint {endpoint} returned no usable token: {reason}")]
     InvalidTokenBody {
@@ -57,6 +68,7 @@ impl AuthError {
     pub fn is_retryable(&self) -> bool {
         match self {
             AuthError::Config(_) | AuthError::Rejected { .. } => false,
+            AuthError::StaticTokenExpired { .. } => false,
             AuthError::InvalidTokenBody { .. } => false,
             AuthError::Unreachable { .. } => true,
             AuthError::Status { status, .. } => matches!(status, 429 | 500..=599),

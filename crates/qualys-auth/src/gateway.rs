@@ -167,3 +167,126 @@ mod tests {
         );
     }
 }
+
+/// A Qualys platform (POD) and its gateway. An explicit gateway URL always wins over a platform.
+///
+/// ```
+/// use qualys_auth::Platform;
+/// let p: Platform = "us2".parse()?;
+/// assert_eq!(p, Platform::Us2);
+/// assert_eq!(p.gateway().as_str(), "https://gateway.qg2.apps.qualys.com");
+/// assert!("XX9".parse::<Platform>().is_err());
+/// # Ok::<(), qualys_auth::AuthError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Platform {
+    /// US1
+    Us1,
+    /// US2
+    Us2,
+    /// US3
+    Us3,
+    /// US4
+    Us4,
+    /// EU1
+    Eu1,
+    /// EU2
+    Eu2,
+    /// EU3
+    Eu3,
+    /// IN1
+    In1,
+    /// CA1
+    Ca1,
+    /// AE1
+    Ae1,
+    /// UK1
+    Uk1,
+    /// AU1
+    Au1,
+    /// KSA1
+    Ksa1,
+    /// GOV1
+    Gov1,
+}
+
+impl Platform {
+    /// Every platform, with its name and gateway (the vendor's table; peers disagree on EU3, AE1, UK1
+    /// and KSA1 — pass an explicit gateway URL if yours differs).
+    pub const ALL: [(Platform, &'static str, &'static str); 14] = [
+        (Platform::Us1, "US1", "https://gateway.qg1.apps.qualys.com"),
+        (Platform::Us2, "US2", "https://gateway.qg2.apps.qualys.com"),
+        (Platform::Us3, "US3", "https://gateway.qg3.apps.qualys.com"),
+        (Platform::Us4, "US4", "https://gateway.qg4.apps.qualys.com"),
+        (Platform::Eu1, "EU1", "https://gateway.qg1.apps.qualys.eu"),
+        (Platform::Eu2, "EU2", "https://gateway.qg2.apps.qualys.eu"),
+        (Platform::Eu3, "EU3", "https://gateway.qg3.apps.qualys.it"),
+        (Platform::In1, "IN1", "https://gateway.qg1.apps.qualys.in"),
+        (Platform::Ca1, "CA1", "https://gateway.qg1.apps.qualys.ca"),
+        (Platform::Ae1, "AE1", "https://gateway.qg1.apps.qualys.ae"),
+        (
+            Platform::Uk1,
+            "UK1",
+            "https://gateway.qg1.apps.qualys.co.uk",
+        ),
+        (
+            Platform::Au1,
+            "AU1",
+            "https://gateway.qg1.apps.qualys.com.au",
+        ),
+        (
+            Platform::Ksa1,
+            "KSA1",
+            "https://gateway.qg1.apps.qualysksa.com",
+        ),
+        (Platform::Gov1, "GOV1", "https://gateway.gov1.qualys.us"),
+    ];
+
+    fn entry(self) -> (Platform, &'static str, &'static str) {
+        Self::ALL
+            .into_iter()
+            .find(|(p, _, _)| *p == self)
+            .unwrap_or(Self::ALL[0])
+    }
+
+    /// The platform's name, e.g. `US2`.
+    pub fn name(self) -> &'static str {
+        self.entry().1
+    }
+
+    /// The platform's gateway URL.
+    pub fn gateway(self) -> GatewayUrl {
+        let url = self.entry().2;
+        // The table holds valid https URLs; parsing cannot fail.
+        GatewayUrl::parse(url).unwrap_or_else(|_| GatewayUrl {
+            base: url.to_owned(),
+            authority: http::uri::Authority::from_static("gateway.qg1.apps.qualys.com"),
+            scheme: http::uri::Scheme::HTTPS,
+        })
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Platform {
+    type Err = AuthError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|(_, name, _)| name.eq_ignore_ascii_case(t))
+            .map(|(p, _, _)| p)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|(_, n, _)| *n).collect();
+                AuthError::Config(format!(
+                    "unknown platform `{t}`: expected one of {} (or give the gateway URL)",
+                    names.join(", ")
+                ))
+            })
+    }
+}

@@ -26,18 +26,22 @@
 mod cache;
 mod clock;
 mod error;
+mod form;
 mod gateway;
 mod http;
 mod source;
 mod token;
 
 pub use cache::{TokenCache, TokenCacheBuilder};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock, TokioClock};
 pub use error::AuthError;
-pub use gateway::GatewayUrl;
+pub use gateway::{GatewayUrl, Platform};
 pub use http::{BoxError, BoxFuture, HttpSend};
 pub use secrecy::{ExposeSecret, SecretString};
-pub use source::{ClientCredentials, CredentialsEndpoint, TokenEncryption, TokenSource};
+pub use source::{
+    ClientCredentials, CredentialsEndpoint, PasswordCredentials, StaticToken, TokenEncryption,
+    TokenSource,
+};
 pub use token::{Claims, ExpirySource, Token, parse_token_body};
 
 /// How long a gateway token lives when its expiry cannot be read (the vendor documents 4 hours).

@@ -22,6 +22,20 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
 
     /// Says which credential this is, for errors and `auth status` — never the secret.
     fn describe(&self) -> String;
+
+    /// Whether asking again can yield a new token. `false` for a static token: once it is
+    /// rejected or expired, the cache reports a clear error instead of retrying.
+    fn can_refresh(&self) -> bool {
+        true
+    }
+}
+
+/// Appends where a credential came from (`explicit`, `environment`, `profile "x"`) to a description.
+fn with_origin(description: String, origin: &Option<String>) -> String {
+    match origin {
+        Some(o) => format!("{description} (from {o})"),
+        None => description,
+    }
 }
 
 /// Which client-credentials endpoint to use. The vendor documents both, inconsistently.
@@ -33,6 +47,26 @@ pub enum CredentialsEndpoint {
     Oidc,
     /// `POST /auth/oauth` (named by the OAuth guide for subscription-level clients).
     OAuth,
+}
+
+impl std::str::FromStr for CredentialsEndpoint {
+    type Err = AuthError;
+    /// `oidc` or `oauth` (any case, with or without a leading `/auth/`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s
+            .trim()
+            .trim_start_matches("/auth/")
+            .trim_start_matches('/');
+        if t.eq_ignore_ascii_case("oidc") {
+            Ok(CredentialsEndpoint::Oidc)
+        } else if t.eq_ignore_ascii_case("oauth") {
+            Ok(CredentialsEndpoint::OAuth)
+        } else {
+            Err(AuthError::Config(format!(
+                "unknown auth endpoint `{s}`: expected oidc or oauth"
+            )))
+        }
+    }
 }
 
 impl CredentialsEndpoint {
@@ -56,6 +90,19 @@ pub enum TokenEncryption {
     Rsa512,
     /// Any other value, sent verbatim.
     Other(String),
+}
+
+impl std::str::FromStr for TokenEncryption {
+    type Err = std::convert::Infallible;
+    /// `RSA512` in any case; anything else is [`TokenEncryption::Other`].
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        Ok(if t.eq_ignore_ascii_case("RSA512") {
+            TokenEncryption::Rsa512
+        } else {
+            TokenEncryption::Other(t.to_owned())
+        })
+    }
 }
 
 impl TokenEncryption {
@@ -83,6 +130,7 @@ pub struct ClientCredentials {
     client_secret: SecretString,
     endpoint: CredentialsEndpoint,
     encryption: Option<TokenEncryption>,
+    origin: Option<String>,
 }
 
 impl ClientCredentials {
@@ -93,7 +141,14 @@ impl ClientCredentials {
             client_secret: client_secret.into(),
             endpoint: CredentialsEndpoint::Oidc,
             encryption: None,
+            origin: None,
         }
+    }
+
+    /// Records where the credentials came from, for errors and `auth status`.
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
     }
 
     /// Chooses the token endpoint.
@@ -145,6 +200,7 @@ impl fmt::Debug for ClientCredentials {
             .field("client_secret", &"[REDACTED]")
             .field("endpoint", &self.endpoint)
             .field("encryption", &self.encryption)
+            .field("origin", &self.origin)
             .finish()
     }
 }
@@ -157,21 +213,174 @@ impl TokenSource for ClientCredentials {
     ) -> BoxFuture<'a, Result<SecretString, AuthError>> {
         Box::pin(async move {
             let request = self.request(gateway)?;
-            let endpoint = request.uri().to_string();
-            tracing::debug!(%endpoint, client_id = %self.client_id, "requesting a token");
-            let response = http
-                .send(request)
-                .await
-                .map_err(|e| AuthError::Unreachable {
-                    endpoint: endpoint.clone(),
-                    message: error_chain(&*e),
-                })?;
-            read_token_response(response, &endpoint, || self.describe())
+            tracing::debug!(endpoint = %request.uri(), client_id = %self.client_id, "requesting a token");
+            send_token_request(http, request, || self.describe()).await
         })
     }
 
     fn describe(&self) -> String {
-        format!("client credentials for clientId {:?}", self.client_id)
+        with_origin(
+            format!("client credentials for clientId {:?}", self.client_id),
+            &self.origin,
+        )
+    }
+}
+
+/// Sends a token request and reads the token from the response.
+async fn send_token_request(
+    http: &dyn HttpSend,
+    request: http::Request<Bytes>,
+    credential: impl FnOnce() -> String,
+) -> Result<SecretString, AuthError> {
+    let endpoint = request.uri().to_string();
+    let response = http
+        .send(request)
+        .await
+        .map_err(|e| AuthError::Unreachable {
+            endpoint: endpoint.clone(),
+            message: error_chain(&*e),
+        })?;
+    read_token_response(response, &endpoint, credential)
+}
+
+/// Username and password exchanged for a JWT on `POST /auth`.
+///
+/// The form body is `username=…&password=…&token=true`, each value percent-encoded exactly once, so
+/// passwords with `+ & % = #` arrive intact. Any 2xx answer carries the token (the vendor answers
+/// 201).
+///
+/// ```
+/// use qualys_auth::{PasswordCredentials, TokenSource};
+/// let creds = PasswordCredentials::new("alice", "p@ss+w%rd&1=#");
+/// assert_eq!(creds.describe(), "password for user \"alice\"");
+/// assert!(!format!("{creds:?}").contains("p@ss"));
+/// ```
+pub struct PasswordCredentials {
+    username: String,
+    password: SecretString,
+    origin: Option<String>,
+}
+
+impl PasswordCredentials {
+    /// Credentials for `POST /auth`.
+    pub fn new(username: impl Into<String>, password: impl Into<SecretString>) -> Self {
+        Self {
+            username: username.into(),
+            password: password.into(),
+            origin: None,
+        }
+    }
+
+    /// Records where the credentials came from.
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    fn request(&self, gateway: &GatewayUrl) -> Result<http::Request<Bytes>, AuthError> {
+        let body = crate::form::encode(&[
+            ("username", self.username.as_str()),
+            ("password", self.password.expose_secret()),
+            ("token", "true"),
+        ]);
+        http::Request::post(gateway.join("/auth")?)
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(http::header::ACCEPT, "text/plain, application/json, */*")
+            .body(Bytes::from(body))
+            .map_err(|e| AuthError::Config(format!("could not build the token request: {e}")))
+    }
+}
+
+impl fmt::Debug for PasswordCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordCredentials")
+            .field("username", &self.username)
+            .field("password", &"[REDACTED]")
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+impl TokenSource for PasswordCredentials {
+    fn fetch<'a>(
+        &'a self,
+        gateway: &'a GatewayUrl,
+        http: &'a dyn HttpSend,
+    ) -> BoxFuture<'a, Result<SecretString, AuthError>> {
+        Box::pin(async move {
+            let request = self.request(gateway)?;
+            tracing::debug!(endpoint = %request.uri(), username = %self.username, "requesting a token");
+            send_token_request(http, request, || self.describe()).await
+        })
+    }
+
+    fn describe(&self) -> String {
+        with_origin(
+            format!("password for user {:?}", self.username),
+            &self.origin,
+        )
+    }
+}
+
+/// A token obtained elsewhere (e.g. `QUALYS_TOKEN`). It cannot be refreshed: when it expires or is
+/// rejected, requests fail with [`AuthError::StaticTokenExpired`].
+///
+/// ```
+/// use qualys_auth::{StaticToken, TokenSource};
+/// let t = StaticToken::new("eyJ...").origin("environment");
+/// assert_eq!(t.describe(), "static token (from environment)");
+/// assert!(!t.can_refresh());
+/// ```
+pub struct StaticToken {
+    token: SecretString,
+    origin: Option<String>,
+}
+
+impl StaticToken {
+    /// Wraps a token. Whitespace, quotes and line breaks around it are tolerated.
+    pub fn new(token: impl Into<SecretString>) -> Self {
+        Self {
+            token: token.into(),
+            origin: None,
+        }
+    }
+
+    /// Records where the token came from.
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+}
+
+impl fmt::Debug for StaticToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticToken")
+            .field("token", &"[REDACTED]")
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+impl TokenSource for StaticToken {
+    fn fetch<'a>(
+        &'a self,
+        _gateway: &'a GatewayUrl,
+        _http: &'a dyn HttpSend,
+    ) -> BoxFuture<'a, Result<SecretString, AuthError>> {
+        let parsed = parse_token_body(self.token.expose_secret().as_bytes())
+            .map_err(|reason| AuthError::Config(format!("the static token is unusable: {reason}")));
+        Box::pin(async move { parsed })
+    }
+
+    fn describe(&self) -> String {
+        with_origin("static token".to_owned(), &self.origin)
+    }
+
+    fn can_refresh(&self) -> bool {
+        false
     }
 }
 

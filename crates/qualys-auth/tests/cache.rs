@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use qualys_auth::{
     AuthError, BoxError, BoxFuture, Clock, ExpirySource, ExposeSecret, GatewayUrl, HttpSend,
-    ManualClock, SecretString, TokenCache, TokenSource,
+    ManualClock, SecretString, StaticToken, TokenCache, TokenSource, TokioClock,
 };
 
 const START: u64 = 1_800_000_000;
@@ -98,7 +98,7 @@ fn unreachable() -> AuthError {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn concurrent_callers_share_one_fetch() {
     let clock = Arc::new(ManualClock::new(t(START)));
     let source = Scripted::new(vec![Ok(jwt(START, START + 14_400, "a"))]);
@@ -116,7 +116,7 @@ async fn concurrent_callers_share_one_fetch() {
     assert_eq!(cache.fetch_count(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn concurrent_callers_share_one_failure_and_the_next_caller_retries() {
     let clock = Arc::new(ManualClock::new(t(START)));
     let source = Scripted::new(vec![
@@ -139,7 +139,7 @@ async fn concurrent_callers_share_one_failure_and_the_next_caller_retries() {
     assert_eq!(source.calls.load(Ordering::SeqCst), 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn token_past_its_refresh_point_is_replaced_before_use() {
     let clock = Arc::new(ManualClock::new(t(START)));
     let source = Scripted::new(vec![
@@ -165,7 +165,7 @@ async fn token_past_its_refresh_point_is_replaced_before_use() {
     assert_eq!(source.calls.load(Ordering::SeqCst), 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn vendor_sample_token_is_opaque_and_lives_four_hours_minus_margin() {
     let sample = include_str!("../../qualys-sandbox/fixtures/seed-oidc-token-response.txt");
     let clock = Arc::new(ManualClock::new(t(START)));
@@ -188,7 +188,7 @@ async fn vendor_sample_token_is_opaque_and_lives_four_hours_minus_margin() {
     assert_eq!(cache.token().await.unwrap().generation(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn failed_refresh_keeps_a_token_that_is_still_valid() {
     let clock = Arc::new(ManualClock::new(t(START)));
     let source = Scripted::new(vec![
@@ -210,7 +210,7 @@ async fn failed_refresh_keeps_a_token_that_is_still_valid() {
     assert_eq!(source.calls.load(Ordering::SeqCst), 3);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn token_expired_on_arrival_is_used_once_and_not_cached() {
     let clock = Arc::new(ManualClock::new(t(START)));
     let source = Scripted::new(vec![
@@ -226,7 +226,7 @@ async fn token_expired_on_arrival_is_used_once_and_not_cached() {
     assert_eq!(source.calls.load(Ordering::SeqCst), 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn invalidate_forgets_only_the_token_it_names() {
     let clock = Arc::new(ManualClock::new(t(START)));
     let source = Scripted::new(vec![
@@ -243,7 +243,7 @@ async fn invalidate_forgets_only_the_token_it_names() {
     assert_eq!(source.calls.load(Ordering::SeqCst), 2);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn short_lived_tokens_are_still_used() {
     // A 60 s token with a 5 min margin: the margin is capped at half the lifetime.
     let clock = Arc::new(ManualClock::new(t(START)));
@@ -270,4 +270,215 @@ fn secrets_never_reach_debug_output() {
     assert!(!dbg.contains(&token_text[..20]), "{dbg}");
     assert_eq!(token.secret().expose_secret(), token_text);
     assert!(clock.now() == t(START));
+}
+
+fn rejected() -> AuthError {
+    AuthError::Rejected {
+        status: 401,
+        endpoint: "https://gateway.example.test/auth/oidc".into(),
+        credential: "scripted".into(),
+        message: None,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_fetches_back_off_exponentially() {
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let source = Scripted::new(vec![
+        Err(unreachable()),
+        Err(unreachable()),
+        Ok(jwt(START, START + 14_400, "ok")),
+    ]);
+    let cache = cache(source.clone(), clock);
+    let t0 = tokio::time::Instant::now();
+    assert_eq!(cache.token().await.unwrap_err(), unreachable());
+    let first_done = t0.elapsed();
+    assert_eq!(cache.token().await.unwrap_err(), unreachable());
+    let waited = t0.elapsed() - first_done;
+    // 1 s backoff (+ up to 10 % jitter) plus the source's 20 ms.
+    assert!(
+        waited >= Duration::from_millis(1_020) && waited <= Duration::from_millis(1_121),
+        "{waited:?}"
+    );
+    let before_third = t0.elapsed();
+    assert_eq!(cache.token().await.unwrap().generation(), 1);
+    let waited = t0.elapsed() - before_third;
+    assert!(
+        waited >= Duration::from_millis(2_020) && waited <= Duration::from_millis(2_221),
+        "{waited:?}"
+    );
+    assert_eq!(source.calls.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn rejected_credentials_are_never_retried() {
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let source = Scripted::new(vec![
+        Err(rejected()),
+        Ok(jwt(START, START + 14_400, "after-reset")),
+    ]);
+    let cache = cache(source.clone(), clock);
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let c = cache.clone();
+            tokio::spawn(async move { c.token().await.map(|t| t.generation()) })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), Err(rejected()));
+    }
+    for _ in 0..5 {
+        assert_eq!(cache.token().await.unwrap_err(), rejected());
+    }
+    assert_eq!(source.calls.load(Ordering::SeqCst), 1);
+    cache.reset();
+    assert_eq!(cache.token().await.unwrap().generation(), 1);
+    assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rejected_refresh_keeps_the_valid_token_until_it_expires() {
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let source = Scripted::new(vec![Ok(jwt(START, START + 14_400, "a")), Err(rejected())]);
+    let cache = cache(source.clone(), clock.clone());
+    cache.token().await.unwrap();
+    clock.set(t(START + 14_200));
+    assert_eq!(cache.token().await.unwrap().generation(), 1);
+    clock.set(t(START + 14_399));
+    assert_eq!(cache.token().await.unwrap().generation(), 1);
+    clock.set(t(START + 14_400));
+    assert_eq!(cache.token().await.unwrap_err(), rejected());
+    assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+}
+
+/// Mints a JWT valid for `lifetime` from the clock's now, counting calls.
+#[derive(Debug)]
+struct Minting {
+    clock: Arc<dyn Clock>,
+    lifetime: u64,
+    calls: AtomicUsize,
+}
+
+impl TokenSource for Minting {
+    fn fetch<'a>(
+        &'a self,
+        _: &'a GatewayUrl,
+        _: &'a dyn HttpSend,
+    ) -> BoxFuture<'a, Result<SecretString, AuthError>> {
+        Box::pin(async move {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let iat = self
+                .clock
+                .now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            Ok(SecretString::from(jwt(
+                iat,
+                iat + self.lifetime,
+                &format!("m{n}"),
+            )))
+        })
+    }
+    fn describe(&self) -> String {
+        "minting".into()
+    }
+}
+
+fn minting_cache(clock: Arc<dyn Clock>) -> (TokenCache, Arc<Minting>) {
+    let source = Arc::new(Minting {
+        clock: clock.clone(),
+        lifetime: 14_400,
+        calls: AtomicUsize::new(0),
+    });
+    let cache = TokenCache::builder(
+        source.clone(),
+        GatewayUrl::parse("https://gateway.example.test").unwrap(),
+        Arc::new(NoHttp),
+    )
+    .clock(clock)
+    .jitter(Duration::ZERO)
+    .build();
+    (cache, source)
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_eight_and_a_half_hour_run_never_uses_an_expired_token() {
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::new());
+    let (cache, source) = minting_cache(clock.clone());
+    let start = clock.now();
+    let mut generations = Vec::new();
+    // One call a minute for 8.5 hours of virtual time.
+    for _ in 0..(8 * 60 + 30) {
+        let token = cache.token().await.unwrap();
+        let now = clock.now();
+        assert!(
+            token.expires_at() > now + Duration::from_secs(240),
+            "a token this close to expiry must have been refreshed"
+        );
+        if generations.last() != Some(&token.generation()) {
+            generations.push(token.generation());
+        }
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    }
+    assert!(clock.now().duration_since(start).unwrap() >= Duration::from_secs(30_600));
+    // Fetched at the start, after ~3 h 55 min and after ~7 h 50 min.
+    assert_eq!(generations, [1, 2, 3]);
+    assert_eq!(source.calls.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_28_hour_old_token_is_never_used() {
+    // The machine slept for 28 hours: the cached token is long dead and must be replaced.
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let clock_dyn: Arc<dyn Clock> = clock.clone();
+    let (cache, source) = minting_cache(clock_dyn);
+    let old = cache.token().await.unwrap();
+    clock.advance(Duration::from_secs(28 * 3600));
+    let new = cache.token().await.unwrap();
+    assert_ne!(new.generation(), old.generation());
+    assert!(!new.is_expired_at(clock.now()));
+    assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_28_hour_old_static_token_is_a_clear_error() {
+    let clock = Arc::new(ManualClock::new(t(START)));
+    // Issued 28 hours ago, expired 24 hours ago.
+    let stale = jwt(START - 28 * 3600, START - 24 * 3600, "old");
+    let cache = TokenCache::builder(
+        Arc::new(StaticToken::new(stale).origin("environment")),
+        GatewayUrl::parse("https://gateway.example.test").unwrap(),
+        Arc::new(NoHttp),
+    )
+    .clock(clock)
+    .build();
+    let err = cache.token().await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the static token (from environment) expired 86400 s ago; it cannot be refreshed: provide a \
+         new token, or client credentials so the client can fetch its own"
+    );
+    assert!(!cache.can_refresh());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_thousand_callers_at_the_refresh_edge_trigger_one_fetch() {
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let clock_dyn: Arc<dyn Clock> = clock.clone();
+    let (cache, source) = minting_cache(clock_dyn);
+    let first = cache.token().await.unwrap();
+    // Exactly at the refresh point (exp - 5 min, no jitter).
+    clock.set(first.expires_at() - Duration::from_secs(300));
+    let tasks: Vec<_> = (0..1000)
+        .map(|_| {
+            let c = cache.clone();
+            tokio::spawn(async move { c.token().await.unwrap().generation() })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 2);
+    }
+    assert_eq!(source.calls.load(Ordering::SeqCst), 2);
 }

@@ -20,6 +20,17 @@ pub(crate) struct Claims {
     pub modules_allowed: Vec<String>,
 }
 
+impl Claims {
+    /// The issue sequence number encoded in `jti` (`sbx-<seq>-<random>`).
+    pub fn seq(&self) -> u64 {
+        self.jti
+            .split('-')
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
 pub(crate) enum Rejection {
     Expired,
     Invalid,
@@ -61,6 +72,11 @@ impl Jwt {
             validation,
             seq: AtomicU64::new(0),
         })
+    }
+
+    /// How many tokens have been minted.
+    pub fn issued(&self) -> u64 {
+        self.seq.load(Ordering::Relaxed)
     }
 
     /// A signed token for `sub` that expires `lifetime_secs` from now.

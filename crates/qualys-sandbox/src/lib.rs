@@ -6,6 +6,9 @@
 //!   signed HS512 JWT as plain text (claims as the vendor's: `sub`, `iss`/`aud` `"qas"`, `iat`,
 //!   `exp = iat + 4h` by default, `jti`…). Wrong or missing credentials: 401. With an `encrypted`
 //!   header (e.g. `RSA512`) the token is opaque — not a decodable JWT — as the vendor's may be.
+//! * `POST /auth/oauth` — the same, under the OAuth guide's path.
+//! * `POST /auth` — the password flow: a form body `username=…&password=…&token=true` (percent-decoded
+//!   once), answered `201 Created` with the token; wrong credentials: 401.
 //! * `POST /caui/v1/activation-keys/manage` — the activation-key search, behind
 //!   `Authorization: Bearer <jwt>` (expired or foreign tokens: 401 with the vendor's JSON body),
 //!   with `limit`, `sortOrder`, `orderBy`, `query` and zero-based `pageNumber`, answering
@@ -39,6 +42,11 @@ pub const DEFAULT_CLIENT_ID: &str = "sandbox-client";
 /// The client secret the sandbox accepts by default.
 pub const DEFAULT_CLIENT_SECRET: &str = "sandbox-secret";
 
+/// The username the sandbox's password flow accepts by default.
+pub const DEFAULT_USERNAME: &str = "sandbox-user";
+/// The password the sandbox's password flow accepts by default (special characters on purpose).
+pub const DEFAULT_PASSWORD: &str = "p@ss+w%rd&1=#";
+
 /// How a sandbox is set up.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -59,6 +67,10 @@ pub struct SandboxConfig {
     pub seed: u64,
     /// The largest page the server returns, whatever `limit` asks (default 200).
     pub max_page_size: u32,
+    /// The accepted username of the password flow (`POST /auth`).
+    pub username: String,
+    /// The accepted password of the password flow.
+    pub password: String,
     /// When set, `/auth/oidc` answers with exactly this body (e.g. the vendor's undecodable sample
     /// token, wrapped over lines) and accepts the token it holds (whitespace removed) as valid for
     /// `token_lifetime`.
@@ -77,6 +89,8 @@ impl Default for SandboxConfig {
             seed: 42,
             max_page_size: 200,
             fixed_token: None,
+            username: DEFAULT_USERNAME.into(),
+            password: DEFAULT_PASSWORD.into(),
         }
     }
 }
@@ -91,6 +105,16 @@ impl SandboxConfig {
     pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
         self.client_id = id.into();
         self.client_secret = secret.into();
+        self
+    }
+    /// Sets the accepted username and password of `POST /auth`.
+    pub fn password_login(
+        mut self,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        self.username = username.into();
+        self.password = password.into();
         self
     }
     /// Sets the lifetime of minted tokens.
@@ -236,6 +260,21 @@ impl Sandbox {
     /// Changes the lifetime of tokens minted from now on.
     pub fn set_token_lifetime(&self, lifetime: Duration) {
         self.state.set_token_lifetime(lifetime);
+    }
+
+    /// Revokes every token issued so far: they are answered `401 Not authenticated` from now on.
+    pub fn revoke_tokens(&self) {
+        self.state.revoke_tokens();
+    }
+
+    /// The accepted username of the password flow.
+    pub fn username(&self) -> &str {
+        &self.state.username
+    }
+
+    /// The accepted password of the password flow (sandbox credentials are not secret).
+    pub fn password(&self) -> &str {
+        &self.state.password
     }
 
     /// Stops accepting connections, closes open ones and waits for the server task.

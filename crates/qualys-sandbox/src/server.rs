@@ -26,6 +26,10 @@ type IndexKey = (Option<String>, bool, String);
 pub(crate) struct State {
     pub client_id: String,
     pub client_secret: String,
+    pub username: String,
+    pub password: String,
+    /// Tokens with a sequence number up to this one are revoked.
+    revoked_through: AtomicU64,
     pub jwt: Jwt,
     token_lifetime_secs: AtomicU64,
     keys: RwLock<Vec<ActivationKey>>,
@@ -52,6 +56,9 @@ impl State {
         Ok(Self {
             client_id: config.client_id.clone(),
             client_secret: config.client_secret.clone(),
+            username: config.username.clone(),
+            password: config.password.clone(),
+            revoked_through: AtomicU64::new(0),
             jwt: Jwt::new()?,
             token_lifetime_secs: AtomicU64::new(config.token_lifetime.as_secs()),
             keys: RwLock::new(keys),
@@ -74,6 +81,14 @@ impl State {
             tokens_issued: self.tokens_issued.load(Ordering::Relaxed),
             unauthorized: self.unauthorized.load(Ordering::Relaxed),
             searches: self.searches.load(Ordering::Relaxed),
+        }
+    }
+
+    pub fn revoke_tokens(&self) {
+        self.revoked_through
+            .store(self.jwt.issued(), Ordering::Relaxed);
+        if let Ok(mut opaque) = self.opaque.lock() {
+            opaque.clear();
         }
     }
 
@@ -121,12 +136,13 @@ async fn handle(req: Request<Incoming>, state: &State) -> Response<Full<Bytes>> 
     let path = parts.uri.path();
     tracing::debug!(method = %parts.method, path, "sandbox request");
     match (parts.method.clone(), path.trim_end_matches('/')) {
-        (Method::POST, "/auth/oidc") => client_credentials(&parts.headers, state),
+        (Method::POST, "/auth/oidc" | "/auth/oauth") => client_credentials(&parts.headers, state),
+        (Method::POST, "/auth") => password_login(&body, state),
         (Method::POST, SEARCH_PATH) => match authenticate(&parts.headers, state) {
             Ok(()) => search(&body, state),
             Err(message) => json_error(StatusCode::UNAUTHORIZED, message),
         },
-        (_, "/auth/oidc" | SEARCH_PATH) => {
+        (_, "/auth" | "/auth/oidc" | "/auth/oauth" | SEARCH_PATH) => {
             json_error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
         }
         _ => json_error(StatusCode::NOT_FOUND, "No such endpoint"),
@@ -140,6 +156,66 @@ fn client_credentials(headers: &HeaderMap, state: &State) -> Response<Full<Bytes
         state.unauthorized.fetch_add(1, Ordering::Relaxed);
         return json_error(StatusCode::UNAUTHORIZED, "Invalid client credentials");
     }
+    issue_token(headers.contains_key("encrypted"), StatusCode::OK, state)
+}
+
+fn password_login(body: &[u8], state: &State) -> Response<Full<Bytes>> {
+    let form = form_decode(body);
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    if field("username") != Some(state.username.as_str())
+        || field("password") != Some(state.password.as_str())
+    {
+        state.unauthorized.fetch_add(1, Ordering::Relaxed);
+        return json_error(StatusCode::UNAUTHORIZED, "Invalid username or password");
+    }
+    if field("token") != Some("true") {
+        return json_error(StatusCode::BAD_REQUEST, "token=true is required");
+    }
+    issue_token(false, StatusCode::CREATED, state)
+}
+
+/// Decodes `application/x-www-form-urlencoded` (once): `+` is a space, `%XX` a byte.
+fn form_decode(body: &[u8]) -> Vec<(String, String)> {
+    fn decode(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => {
+                    match std::str::from_utf8(&bytes[i + 1..i + 3])
+                        .ok()
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    {
+                        Some(b) => {
+                            out.push(b);
+                            i += 2;
+                        }
+                        None => out.push(b'%'),
+                    }
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn issue_token(encrypted: bool, status: StatusCode, state: &State) -> Response<Full<Bytes>> {
     state.tokens_issued.fetch_add(1, Ordering::Relaxed);
     let lifetime = state.token_lifetime_secs.load(Ordering::Relaxed) as i64;
     let exp = crate::jwt::now_secs() + lifetime;
@@ -148,17 +224,17 @@ fn client_credentials(headers: &HeaderMap, state: &State) -> Response<Full<Bytes
         if let Ok(mut opaque) = state.opaque.lock() {
             opaque.insert(token, exp);
         }
-        return text(StatusCode::OK, body.clone());
+        return text(status, body.clone());
     }
-    if headers.contains_key("encrypted") {
+    if encrypted {
         let token = crate::jwt::opaque_token();
         if let Ok(mut opaque) = state.opaque.lock() {
             opaque.insert(token.clone(), exp);
         }
-        return text(StatusCode::OK, token);
+        return text(status, token);
     }
     let token = state.jwt.mint(&state.client_id, lifetime);
-    text(StatusCode::OK, token)
+    text(status, token)
 }
 
 /// An opaque token's expiry, if the sandbox issued it.
@@ -185,6 +261,9 @@ fn authenticate(headers: &HeaderMap, state: &State) -> Result<(), &'static str> 
             "JWT expired"
         }
         Some(t) => match state.jwt.verify(t) {
+            Ok(claims) if claims.seq() <= state.revoked_through.load(Ordering::Relaxed) => {
+                "Not authenticated"
+            }
             Ok(_) => return Ok(()),
             Err(Rejection::Expired) => "JWT expired",
             Err(Rejection::Invalid) => "Not authenticated",

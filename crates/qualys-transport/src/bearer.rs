@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use qualys_auth::{Token, TokenCache};
+use qualys_auth::{AuthError, Token, TokenCache};
 use tower::{Layer, Service, ServiceExt};
 
 use crate::{Error, Request, Response};
@@ -82,6 +82,16 @@ where
                 "token rejected: refreshing once and retrying"
             );
             cache.invalidate(&token);
+            if !cache.can_refresh() {
+                return Err(AuthError::StaticTokenExpired {
+                    credential: cache.describe_source(),
+                    detail: format!(
+                        "was rejected by the server (HTTP {})",
+                        response.status().as_u16()
+                    ),
+                }
+                .into());
+            }
             let fresh = cache.token().await?;
             inner.oneshot(authorize(retry_copy, &fresh)).await
         })
