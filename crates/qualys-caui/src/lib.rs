@@ -23,5 +23,5 @@ mod keys;
 mod pager;
 
 pub use keys::{ActivationKeys, SEARCH_PATH, SearchBuilder};
-pub use pager::{Completeness, Pager, Truncation, TruncationReason};
+pub use pager::{Completeness, DEFAULT_MAX_PAGES, Pager, Truncation, TruncationReason};
 pub use qualys_transport::Error;

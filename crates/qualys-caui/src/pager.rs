@@ -37,6 +37,17 @@ pub struct Truncation {
     pub expected: Option<u64>,
 }
 
+impl Truncation {
+    /// A truncation record (for tests and for callers that build their own walks).
+    pub fn new(reason: TruncationReason, received: u64, expected: Option<u64>) -> Self {
+        Self {
+            reason,
+            received,
+            expected,
+        }
+    }
+}
+
 /// Why a walk is truncated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -58,6 +69,10 @@ pub enum TruncationReason {
     },
     /// The server ran out of pages (empty page, or `noOfPages` reached) before `totalCount` keys.
     EndedEarly,
+    /// The server returned more keys than its `totalCount`: the counts cannot be trusted.
+    MoreThanTotal,
+    /// The safety limit on the number of pages was reached (a server that never ends the list).
+    PageLimit(u32),
 }
 
 impl fmt::Display for Truncation {
@@ -77,6 +92,12 @@ impl fmt::Display for Truncation {
                 "the total changed from {from} to {to} during the walk (keys may be missing or repeated)"
             ),
             TruncationReason::EndedEarly => write!(f, "the server returned no more pages"),
+            TruncationReason::MoreThanTotal => {
+                write!(f, "the server returned more keys than its totalCount")
+            }
+            TruncationReason::PageLimit(n) => {
+                write!(f, "stopped after {n} pages (the safety limit) while the server still had more")
+            }
         }
     }
 }
@@ -85,40 +106,55 @@ impl fmt::Display for Truncation {
 ///
 /// It holds one page at a time and the ids of the previous page (to notice a server that ignores
 /// `pageNumber`). It stops when a page is empty, when `noOfPages` pages or `totalCount` keys have been
-/// read, or at the caller's cap; [`completeness`](Self::completeness) then says whether everything was
-/// received, and if not, why. The server's `pageSize` — not the `limit` asked for — is trusted for
-/// the arithmetic.
+/// read, at the caller's cap, or at a safety limit on the number of pages; then
+/// [`completeness`](Self::completeness) says whether everything was received, and if not, why. When
+/// the walk starts at a later page, the keys of the skipped pages (at the server's `pageSize`, not
+/// the `limit` asked for) are not expected.
 #[derive(Debug)]
 pub struct Pager {
     transport: Transport,
     request: SearchRequest,
+    start: u32,
     next: u32,
     max_items: Option<u64>,
+    max_pages: u32,
+    pages: u32,
     received: u64,
     first_total: Option<u64>,
+    skipped: u64,
     total_changed: Option<(u64, u64)>,
     previous_ids: HashSet<u64>,
     finished: Option<Completeness>,
 }
 
+/// The default safety limit on pages walked (a million keys at the default page size of 10, far
+/// more at larger ones).
+pub const DEFAULT_MAX_PAGES: u32 = 100_000;
+
 impl Pager {
-    pub(crate) fn new(
-        transport: Transport,
-        request: SearchRequest,
-        max_items: Option<u64>,
-    ) -> Self {
-        let next = request.page_number.unwrap_or(0);
+    pub(crate) fn new(transport: Transport, request: SearchRequest, max_items: Option<u64>) -> Self {
+        let start = request.page_number.unwrap_or(0);
         Self {
             transport,
             request,
-            next,
+            start,
+            next: start,
             max_items,
+            max_pages: DEFAULT_MAX_PAGES,
+            pages: 0,
             received: 0,
             first_total: None,
+            skipped: 0,
             total_changed: None,
             previous_ids: HashSet::new(),
             finished: None,
         }
+    }
+
+    /// Changes the safety limit on the number of pages walked.
+    pub fn max_pages(mut self, n: u32) -> Self {
+        self.max_pages = n.max(1);
+        self
     }
 
     /// The next page, or `None` when the walk is over. After an error the walk can be resumed by
@@ -127,49 +163,61 @@ impl Pager {
         if self.finished.is_some() {
             return Ok(None);
         }
+        if self.pages >= self.max_pages {
+            self.finish_truncated(TruncationReason::PageLimit(self.max_pages));
+            return Ok(None);
+        }
         let page_number = self.next;
         let mut request = self.request.clone();
         request.page_number = Some(page_number);
         let mut page = search_page(&self.transport, &request).await?;
         self.next = page_number.saturating_add(1);
+        self.pages += 1;
 
+        if let Some(t) = page.total_count {
+            match self.first_total {
+                None => {
+                    self.first_total = Some(t);
+                    let page_size = page.page_size.unwrap_or(page.content.len() as u64);
+                    self.skipped = u64::from(self.start).saturating_mul(page_size);
+                }
+                Some(first) if first != t && self.total_changed.is_none() => {
+                    self.total_changed = Some((first, t));
+                }
+                Some(_) => {}
+            }
+        }
         if page.content.is_empty() {
-            self.finish(false);
+            self.finish();
             return Ok(None);
         }
-        if page
-            .content
-            .iter()
-            .any(|k| self.previous_ids.contains(&k.id))
-        {
+        if page.content.iter().any(|k| self.previous_ids.contains(&k.id)) {
             self.finish_truncated(TruncationReason::PagingIgnored { page: page_number });
             return Ok(None);
         }
-        match (self.first_total, page.total_count) {
-            (None, Some(t)) => self.first_total = Some(t),
-            (Some(first), Some(t)) if t != first && self.total_changed.is_none() => {
-                self.total_changed = Some((first, t));
-            }
-            _ => {}
-        }
+        let mut cut = false;
         if let Some(cap) = self.max_items {
             let room = cap.saturating_sub(self.received);
             if (page.content.len() as u64) > room {
                 page.content.truncate(room as usize);
+                cut = true;
             }
         }
         self.previous_ids = page.content.iter().map(|k| k.id).collect();
         self.received += page.content.len() as u64;
 
-        let total = page.total_count.or(self.first_total);
-        let all_counted = total.is_some_and(|t| self.received >= t);
+        let expected = self.expected();
         let last_page = page
             .no_of_pages
             .is_some_and(|n| u64::from(page_number) + 1 >= n);
-        if all_counted || last_page {
-            self.finish(all_counted);
-        } else if let Some(cap) = self.max_items.filter(|&c| self.received >= c) {
-            self.finish_truncated(TruncationReason::ItemLimit(cap));
+        let capped = self.max_items.is_some_and(|c| self.received >= c);
+        let all_counted = expected.is_some_and(|e| self.received == e);
+        if all_counted && !cut {
+            self.finish();
+        } else if capped && (cut || !last_page) && !all_counted {
+            self.finish_truncated(TruncationReason::ItemLimit(self.max_items.unwrap_or(0)));
+        } else if last_page || all_counted {
+            self.finish();
         }
         Ok(Some(page))
     }
@@ -202,14 +250,21 @@ impl Pager {
         Ok((keys, done))
     }
 
-    /// Ends the walk; `counted` says the items reached `totalCount`.
-    fn finish(&mut self, counted: bool) {
+    /// Keys this walk should receive: `totalCount` minus the pages skipped before the start.
+    fn expected(&self) -> Option<u64> {
+        self.first_total.map(|t| t.saturating_sub(self.skipped))
+    }
+
+    /// Ends the walk where the server says the list ends, judging completeness by the counts.
+    fn finish(&mut self) {
         if let Some((from, to)) = self.total_changed {
             self.finish_truncated(TruncationReason::TotalCountChanged { from, to });
-        } else if counted || self.first_total.is_none_or(|t| self.received >= t) {
-            self.finished = Some(Completeness::Complete);
-        } else {
-            self.finish_truncated(TruncationReason::EndedEarly);
+            return;
+        }
+        match self.expected() {
+            Some(e) if self.received > e => self.finish_truncated(TruncationReason::MoreThanTotal),
+            Some(e) if self.received < e => self.finish_truncated(TruncationReason::EndedEarly),
+            _ => self.finished = Some(Completeness::Complete),
         }
     }
 
@@ -217,7 +272,7 @@ impl Pager {
         self.finished = Some(Completeness::Truncated(Truncation {
             reason,
             received: self.received,
-            expected: self.first_total,
+            expected: self.expected(),
         }));
     }
 }

@@ -29,8 +29,11 @@ pub use qualys_caui::{ActivationKeys, Completeness, Pager, SearchBuilder};
 pub use qualys_model::{ActivationKey, OrderBy, SearchPage, SortOrder};
 pub use qualys_transport::{ApiError, Error};
 
-use qualys_auth::{ClientCredentials, Clock, GatewayUrl, TokenCache, TokenSource};
+use qualys_auth::{Clock, CredentialsEndpoint, Platform, TokenCache, TokenEncryption, TokenSource};
+use zeroize::Zeroizing;
 use qualys_transport::{HttpClient, Transport, TransportConfig};
+
+pub mod config;
 
 /// Environment variable naming the gateway base URL.
 pub const ENV_GATEWAY_URL: &str = "QUALYS_GATEWAY_URL";
@@ -39,11 +42,14 @@ pub const ENV_CLIENT_ID: &str = "QUALYS_CLIENT_ID";
 /// Environment variable holding the client secret.
 pub const ENV_CLIENT_SECRET: &str = "QUALYS_CLIENT_SECRET";
 
+type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// A Qualys API client. Cheap to clone; clones share connections and the token cache.
 #[derive(Clone, Debug)]
 pub struct Client {
     transport: Transport,
     keys: ActivationKeys,
+    warnings: Arc<Vec<String>>,
 }
 
 impl Client {
@@ -52,53 +58,32 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A client configured from `QUALYS_GATEWAY_URL`, `QUALYS_CLIENT_ID` and `QUALYS_CLIENT_SECRET`.
+    /// A client configured from the environment and the profile file (see [`config`]).
     ///
-    /// The error names every variable that is missing or empty.
+    /// The error names every setting that is missing, e.g. `QUALYS_CLIENT_SECRET`.
     pub fn from_env() -> Result<Client, Error> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Client::builder().load_environment().build()
     }
 
-    /// Like [`from_env`](Self::from_env), reading variables through `lookup`.
+    /// Like [`from_env`](Self::from_env), reading variables through `lookup` (for tests and
+    /// embedding).
     ///
     /// ```
     /// let err = qualys::Client::from_lookup(|name| match name {
     ///     "QUALYS_GATEWAY_URL" => Some("https://gateway.qg2.apps.qualys.com".into()),
+    ///     "QUALYS_CLIENT_ID" => Some("abc".into()),
     ///     _ => None,
     /// })
     /// .unwrap_err();
     /// assert_eq!(
     ///     err.to_string(),
-    ///     "configuration error: QUALYS_CLIENT_ID and QUALYS_CLIENT_SECRET are not set"
+    ///     "configuration error: QUALYS_CLIENT_ID is set but QUALYS_CLIENT_SECRET is not"
     /// );
     /// ```
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let (url, id, secret) = (
-            get(ENV_GATEWAY_URL),
-            get(ENV_CLIENT_ID),
-            get(ENV_CLIENT_SECRET),
-        );
-        let missing: Vec<&str> = [
-            (ENV_GATEWAY_URL, url.is_none()),
-            (ENV_CLIENT_ID, id.is_none()),
-            (ENV_CLIENT_SECRET, secret.is_none()),
-        ]
-        .into_iter()
-        .filter_map(|(name, absent)| absent.then_some(name))
-        .collect();
-        let (Some(url), Some(id), Some(secret)) = (url, id, secret) else {
-            let list = match missing.as_slice() {
-                [one] => format!("{one} is not set"),
-                [init @ .., last] => format!("{} and {last} are not set", init.join(", ")),
-                [] => String::new(),
-            };
-            return Err(Error::Config(list));
-        };
-        Client::builder()
-            .gateway_url(url)
-            .client_credentials(id, secret)
-            .build()
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Result<Client, Error> {
+        Client::builder().lookup(lookup).build()
     }
 
     /// Activation-key operations.
@@ -115,14 +100,23 @@ impl Client {
     pub fn token_cache(&self) -> &TokenCache {
         self.transport.token_cache()
     }
+
+    /// Warnings found while reading the configuration (e.g. a profile file others can read).
+    pub fn config_warnings(&self) -> &[String] {
+        &self.warnings
+    }
 }
 
-/// Configures a [`Client`].
+/// Configures a [`Client`]. Explicit settings win over the environment, which wins over the
+/// profile file; the environment and profile are read only after
+/// [`load_environment`](Self::load_environment) (or [`lookup`](Self::lookup)).
 #[derive(Default)]
 #[must_use]
 pub struct ClientBuilder {
-    gateway_url: Option<String>,
+    explicit: config::Layer,
     source: Option<Arc<dyn TokenSource>>,
+    lookup: Option<Lookup>,
+    profile: Option<String>,
     config: TransportConfig,
     refresh_margin: Option<Duration>,
     clock: Option<Arc<dyn Clock>>,
@@ -130,25 +124,76 @@ pub struct ClientBuilder {
 
 impl ClientBuilder {
     /// The gateway base URL of your platform, e.g. `https://gateway.qg2.apps.qualys.com`.
-    /// A missing scheme means https; plain http is accepted only for loopback hosts.
+    /// A missing scheme means https; plain http is accepted only for loopback hosts. Wins over a
+    /// platform.
     pub fn gateway_url(mut self, url: impl Into<String>) -> Self {
-        self.gateway_url = Some(url.into());
+        self.explicit.gateway_url = Some(url.into());
         self
     }
 
-    /// Authenticate with client credentials on `/auth/oidc`.
+    /// The platform (POD) whose gateway to use.
+    pub fn platform(mut self, platform: Platform) -> Self {
+        self.explicit.platform = Some(platform.name().to_owned());
+        self
+    }
+
+    /// Authenticate with client credentials (`/auth/oidc` unless
+    /// [`auth_endpoint`](Self::auth_endpoint) says otherwise).
     pub fn client_credentials(
-        self,
+        mut self,
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
     ) -> Self {
-        let secret: String = client_secret.into();
-        self.token_source(ClientCredentials::new(client_id, secret))
+        self.explicit.client_id = Some(client_id.into());
+        self.explicit.client_secret = Some(Zeroizing::new(client_secret.into()));
+        self
     }
 
-    /// Authenticate with any token source.
+    /// Authenticate with a username and password on `POST /auth`.
+    pub fn password(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.explicit.username = Some(username.into());
+        self.explicit.password = Some(Zeroizing::new(password.into()));
+        self
+    }
+
+    /// Use a token obtained elsewhere; it cannot be refreshed.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.explicit.token = Some(Zeroizing::new(token.into()));
+        self
+    }
+
+    /// The client-credentials endpoint (`/auth/oidc` by default).
+    pub fn auth_endpoint(mut self, endpoint: CredentialsEndpoint) -> Self {
+        self.explicit.auth_endpoint = Some(endpoint.path().trim_start_matches("/auth/").to_owned());
+        self
+    }
+
+    /// Ask for an encrypted token (the `encrypted` input, e.g. `RSA512`).
+    pub fn token_encryption(mut self, encryption: TokenEncryption) -> Self {
+        self.explicit.token_encryption = Some(encryption.as_str().to_owned());
+        self
+    }
+
+    /// Authenticate with any token source (wins over every other credential).
     pub fn token_source(mut self, source: impl TokenSource + 'static) -> Self {
         self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// Also read settings not given explicitly from the environment, then from the profile file.
+    pub fn load_environment(self) -> Self {
+        self.lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`load_environment`](Self::load_environment), reading variables through `lookup`.
+    pub fn lookup(mut self, lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        self.lookup = Some(Arc::new(lookup));
+        self
+    }
+
+    /// The profile to read from the profile file (default: `QUALYS_PROFILE`, else `default`).
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = Some(name.into());
         self
     }
 
@@ -172,15 +217,15 @@ impl ClientBuilder {
 
     /// Builds the client. Nothing is sent until the first request.
     pub fn build(self) -> Result<Client, Error> {
-        let url = self
-            .gateway_url
-            .ok_or_else(|| Error::Config("no gateway URL: call gateway_url(..)".into()))?;
-        let gateway = GatewayUrl::parse(&url)?;
-        let source = self.source.ok_or_else(|| {
-            Error::Config("no credentials: call client_credentials(..) or token_source(..)".into())
+        let lookup = self.lookup.clone();
+        let lookup_ref: Option<&dyn Fn(&str) -> Option<String>> =
+            lookup.as_deref().map(|f| f as &dyn Fn(&str) -> Option<String>);
+        let resolved = config::resolve(self.explicit, self.source, lookup_ref, self.profile.as_deref())?;
+        let source = resolved.source.ok_or_else(|| {
+            Error::Config(format!("not set: {}", config::CREDENTIAL_VARS))
         })?;
         let http = HttpClient::new(&self.config)?;
-        let mut cache = TokenCache::builder(source, gateway, Arc::new(http.clone()));
+        let mut cache = TokenCache::builder(source, resolved.gateway, Arc::new(http.clone()));
         if let Some(margin) = self.refresh_margin {
             cache = cache.refresh_margin(margin);
         }
@@ -191,6 +236,7 @@ impl ClientBuilder {
         Ok(Client {
             keys: ActivationKeys::new(transport.clone()),
             transport,
+            warnings: Arc::new(resolved.warnings),
         })
     }
 }
@@ -198,8 +244,9 @@ impl ClientBuilder {
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("gateway_url", &self.gateway_url)
+            .field("explicit", &self.explicit)
             .field("source", &self.source)
+            .field("profile", &self.profile)
             .finish()
     }
 }

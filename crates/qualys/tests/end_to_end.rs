@@ -209,23 +209,22 @@ async fn walking_all_pages_returns_every_key_once() {
 
 #[tokio::test]
 async fn from_env_names_missing_variables() {
-    let err = Client::from_lookup(|_| None).unwrap_err();
+    let none = |name: &str| (name == "XDG_CONFIG_HOME").then(|| "/nonexistent-qualys-test".into());
+    let err = Client::from_lookup(none).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "configuration error: QUALYS_GATEWAY_URL, QUALYS_CLIENT_ID and QUALYS_CLIENT_SECRET are not set"
-    );
-    let err =
-        Client::from_lookup(|n| (n != "QUALYS_CLIENT_SECRET").then(|| "x".into())).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "configuration error: QUALYS_CLIENT_SECRET is not set"
+        "configuration error: not set: QUALYS_GATEWAY_URL (or QUALYS_PLATFORM); QUALYS_CLIENT_ID and \
+         QUALYS_CLIENT_SECRET (or QUALYS_USERNAME and QUALYS_PASSWORD, or QUALYS_TOKEN)"
     );
     let err = Client::from_lookup(|n| {
-        Some(if n == "QUALYS_GATEWAY_URL" {
-            "http://gateway.qg2.apps.qualys.com".into()
-        } else {
-            "x".into()
-        })
+        matches!(n, "QUALYS_GATEWAY_URL" | "QUALYS_CLIENT_ID").then(|| "x".into())
+    })
+    .unwrap_err();
+    assert_eq!(err.to_string(), "configuration error: QUALYS_CLIENT_ID is set but QUALYS_CLIENT_SECRET is not");
+    let err = Client::from_lookup(|n| match n {
+        "QUALYS_GATEWAY_URL" => Some("http://gateway.qg2.apps.qualys.com".into()),
+        "QUALYS_CLIENT_ID" | "QUALYS_CLIENT_SECRET" => Some("x".into()),
+        _ => None,
     })
     .unwrap_err();
     assert!(err.to_string().contains("refusing plain http://"), "{err}");
