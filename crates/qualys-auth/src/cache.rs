@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
+use std::panic::AssertUnwindSafe;
+
 use futures_util::FutureExt;
 use futures_util::future::Shared;
 
@@ -43,6 +45,8 @@ struct Inner {
     state: Mutex<State>,
     fetches: AtomicU64,
     generation: AtomicU64,
+    /// A freshly fetched token that the API still rejected: a permission problem, not a token one.
+    rejected_fresh: AtomicU64,
 }
 
 #[derive(Default)]
@@ -105,6 +109,7 @@ impl TokenCacheBuilder {
                 state: Mutex::new(State::default()),
                 fetches: AtomicU64::new(0),
                 generation: AtomicU64::new(0),
+                rejected_fresh: AtomicU64::new(0),
             }),
         }
     }
@@ -143,9 +148,13 @@ impl TokenCache {
             let mut state = self.inner.lock();
             let now = self.inner.clock.now();
             if let Some(cached) = &state.current {
-                // Before the refresh point; or past it but still valid after a final failure.
+                // Before the refresh point; or past it but still valid while refreshing is
+                // impossible (a final failure) or backing off after a failed attempt.
+                let backing_off = state
+                    .retry_at
+                    .is_some_and(|at| at > tokio::time::Instant::now());
                 if now < cached.refresh_at
-                    || (state.fatal.is_some() && !cached.token.is_expired_at(now))
+                    || ((state.fatal.is_some() || backing_off) && !cached.token.is_expired_at(now))
                 {
                     return Ok(cached.token.clone());
                 }
@@ -179,6 +188,20 @@ impl TokenCache {
             tracing::debug!(generation = token.generation(), "token invalidated");
             state.current = None;
         }
+    }
+
+    /// Records that `token`, fetched to replace a rejected one, was rejected too: the API refuses
+    /// this credential, and fetching again would not help.
+    pub fn note_rejected_after_refresh(&self, token: &Token) {
+        self.inner
+            .rejected_fresh
+            .store(token.generation(), Ordering::Relaxed);
+    }
+
+    /// Whether `token` was already found rejected right after a refresh (see
+    /// [`note_rejected_after_refresh`](Self::note_rejected_after_refresh)).
+    pub fn is_known_rejected(&self, token: &Token) -> bool {
+        self.inner.rejected_fresh.load(Ordering::Relaxed) == token.generation()
     }
 
     /// Whether the source can mint new tokens (`false` for a static token).
@@ -228,7 +251,16 @@ impl Inner {
             tokio::time::sleep_until(at).await;
         }
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let result = self.source.fetch(&self.gateway, &*self.http).await;
+        // A panicking source must not poison the shared fetch for every later caller.
+        let result = AssertUnwindSafe(self.source.fetch(&self.gateway, &*self.http))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                Err(AuthError::Config(format!(
+                    "the token source ({}) panicked",
+                    self.source.describe()
+                )))
+            });
         let now = self.clock.now();
         let mut state = self.lock();
         state.inflight = None;
@@ -255,11 +287,21 @@ impl Inner {
                 let generation = token.generation();
                 let token = Arc::new(token);
                 if token.is_expired_at(now) {
+                    // Used once, not cached; a still-valid cached token is kept, and the next
+                    // fetch waits a little so a skewed clock does not turn into a fetch per call.
+                    state.failures = state.failures.saturating_add(1);
+                    state.retry_at = Some(tokio::time::Instant::now() + backoff(state.failures));
                     tracing::warn!(
                         generation,
                         "the new token is already expired (clock skew?): using it once, not caching it"
                     );
-                    state.current = None;
+                    if state
+                        .current
+                        .as_ref()
+                        .is_some_and(|c| c.token.is_expired_at(now))
+                    {
+                        state.current = None;
+                    }
                 } else {
                     let refresh_at = self.refresh_point(&token, now);
                     tracing::debug!(
@@ -277,7 +319,7 @@ impl Inner {
                 Ok(token)
             }
             Err(error) => {
-                if !error.is_retryable() {
+                if error.is_final() {
                     tracing::warn!(%error, "token fetch failed for good: not asking again");
                     state.fatal = Some(error.clone());
                     if let Some(cached) = &state.current

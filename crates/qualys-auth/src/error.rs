@@ -64,38 +64,34 @@ pub enum AuthError {
 }
 
 impl AuthError {
+    /// Whether the cache must stop asking: rejected credentials (asking again can lock the account),
+    /// unusable configuration, or an expired static token.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            AuthError::Config(_)
+                | AuthError::Rejected { .. }
+                | AuthError::StaticTokenExpired { .. }
+        )
+    }
+
     /// Whether trying again later may succeed. Rejected credentials and bad configuration never do.
     pub fn is_retryable(&self) -> bool {
         match self {
             AuthError::Config(_) | AuthError::Rejected { .. } => false,
             AuthError::StaticTokenExpired { .. } => false,
-            AuthError::InvalidTokenBody { .. } => false,
+            // A maintenance page or a half-deployed gateway: worth another try later.
+            AuthError::InvalidTokenBody { .. } => true,
             AuthError::Unreachable { .. } => true,
             AuthError::Status { status, .. } => matches!(status, 429 | 500..=599),
         }
     }
 }
 
-/// A short, single-line description of a response body: an HTML page's `<title>`, else the first
-/// characters of the text.
+/// A short, single-line description of a response body (see
+/// [`diagnostics::describe_body`](crate::diagnostics::describe_body)).
 pub(crate) fn snippet(body: &[u8]) -> String {
-    const MAX: usize = 200;
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    if text.is_empty() {
-        return "(empty body)".into();
-    }
-    let lower = text.to_ascii_lowercase();
-    if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>"))
-        && start + 7 <= end
-    {
-        return format!("HTML page \"{}\"", text[start + 7..end].trim());
-    }
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > MAX {
-        let cut: String = one_line.chars().take(MAX).collect();
-        format!("{cut}…")
-    } else {
-        one_line
-    }
+    crate::diagnostics::describe_body(body)
+        .0
+        .unwrap_or_else(|| "(empty body)".into())
 }

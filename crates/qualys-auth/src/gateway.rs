@@ -41,15 +41,28 @@ impl GatewayUrl {
             format!("https://{trimmed}")
         };
         let base = with_scheme.trim_end_matches('/').to_owned();
-        let uri: http::Uri = base
-            .parse()
-            .map_err(|e| AuthError::Config(format!("invalid gateway URL `{trimmed}`: {e}")))?;
+        let uri: http::Uri = base.parse().map_err(|e| {
+            // Never echo a URL that might hold credentials.
+            let shown = if trimmed.contains('@') {
+                "(hidden)"
+            } else {
+                trimmed
+            };
+            AuthError::Config(format!("invalid gateway URL `{shown}`: {e}"))
+        })?;
         let (Some(scheme), Some(authority)) = (uri.scheme().cloned(), uri.authority().cloned())
         else {
             return Err(AuthError::Config(format!(
                 "invalid gateway URL `{trimmed}`: it needs a host"
             )));
         };
+        if authority.as_str().contains('@') {
+            return Err(AuthError::Config(
+                "the gateway URL must not contain a user name or password: give credentials \
+                 separately"
+                    .into(),
+            ));
+        }
         if uri.query().is_some() {
             return Err(AuthError::Config(format!(
                 "invalid gateway URL `{trimmed}`: a base URL has no query string"
@@ -154,6 +167,33 @@ mod tests {
                 .to_string(),
             "configuration error: refusing plain http:// for `example.com`: bearer tokens are only \
              sent over https (http is allowed for loopback hosts such as the sandbox)"
+        );
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused_and_not_echoed() {
+        let err =
+            GatewayUrl::parse("https://alice:hunter2@gateway.qg2.apps.qualys.com").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "configuration error: the gateway URL must not contain a user name or password: give \
+             credentials separately"
+        );
+        let err = GatewayUrl::parse("https://alice:hunter2@[bad").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn every_platform_has_a_valid_gateway() {
+        for (p, name, url) in Platform::ALL {
+            assert_eq!(p.gateway().as_str(), url);
+            assert_eq!(name.parse::<Platform>().unwrap(), p);
+            assert_eq!(name.to_lowercase().parse::<Platform>().unwrap(), p);
+        }
+        assert_eq!(
+            "mars1".parse::<Platform>().unwrap_err().to_string(),
+            "configuration error: unknown platform `mars1`: expected one of US1, US2, US3, US4, EU1, \
+             EU2, EU3, IN1, CA1, AE1, UK1, AU1, KSA1, GOV1 (or give the gateway URL)"
         );
     }
 

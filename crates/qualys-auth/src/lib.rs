@@ -25,6 +25,7 @@
 
 mod cache;
 mod clock;
+pub mod diagnostics;
 mod error;
 mod form;
 mod gateway;

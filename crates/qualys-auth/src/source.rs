@@ -5,6 +5,7 @@ use std::fmt;
 use bytes::Bytes;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::diagnostics::error_chain;
 use crate::error::snippet;
 use crate::{AuthError, BoxFuture, GatewayUrl, HttpSend, parse_token_body};
 
@@ -418,19 +419,4 @@ pub(crate) fn read_token_response(
         endpoint: endpoint.to_owned(),
         snippet: snippet(&body),
     })
-}
-
-/// An error and its sources on one line.
-pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        cur = s.source();
-    }
-    out
 }

@@ -15,10 +15,10 @@ use crate::DEFAULT_TOKEN_LIFETIME;
 #[non_exhaustive]
 pub struct Claims {
     /// Subject (the user or client).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_string")]
     pub sub: Option<String>,
     /// Issuer (`qas` on the gateway).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_string")]
     pub iss: Option<String>,
     /// Issue time, seconds since the Unix epoch.
     #[serde(default, deserialize_with = "lenient_seconds")]
@@ -27,7 +27,7 @@ pub struct Claims {
     #[serde(default, deserialize_with = "lenient_seconds")]
     pub exp: Option<i64>,
     /// Token id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_string")]
     pub jti: Option<String>,
 }
 
@@ -43,6 +43,16 @@ impl Claims {
     pub fn decode_unverified(token: &str) -> Option<Claims> {
         jsonwebtoken::dangerous::insecure_decode_claims::<Claims>(token).ok()
     }
+}
+
+/// Accepts a string or a number; anything else (arrays, objects) is "absent" rather than a reason
+/// to ignore the whole token.
+fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
 }
 
 /// Accepts integer, float or numeric-string seconds; anything else is "absent".
@@ -63,8 +73,9 @@ pub enum ExpirySource {
     AssumedLifetime,
 }
 
-/// An access token. Its value is a secret: `Debug` shows only its metadata, and the memory is
-/// zeroized when the last reference is dropped.
+/// An access token. Its value is a secret: `Debug` shows only its metadata, and the token's own
+/// buffer is zeroized when the last reference is dropped. (The prepared `Authorization` header value
+/// is a separate copy that `http::HeaderValue` cannot zeroize; it is marked sensitive.)
 pub struct Token {
     value: SecretString,
     authorization: http::HeaderValue,
@@ -84,9 +95,9 @@ impl Token {
         received_at: SystemTime,
         generation: u64,
     ) -> Result<Self, String> {
-        let mut authorization =
-            http::HeaderValue::try_from(format!("Bearer {}", value.expose_secret()))
-                .map_err(|_| "the token contains characters not allowed in a header".to_owned())?;
+        let header_text = zeroize::Zeroizing::new(format!("Bearer {}", value.expose_secret()));
+        let mut authorization = http::HeaderValue::from_str(&header_text)
+            .map_err(|_| "the token contains characters not allowed in a header".to_owned())?;
         authorization.set_sensitive(true);
         let claims = Claims::decode_unverified(value.expose_secret());
         let (expires_at, expiry_source) = match claims.as_ref().and_then(|c| c.exp) {
@@ -244,6 +255,43 @@ mod tests {
         assert_eq!(token.claims(), None);
         assert_eq!(token.expiry_source(), ExpirySource::AssumedLifetime);
         assert_eq!(token.expires_at(), t0 + Duration::from_secs(14_400));
+    }
+
+    #[test]
+    fn odd_claim_types_do_not_hide_the_expiry() {
+        // Unsigned token with a numeric jti and an array iss: exp must still be read.
+        let claims = r#"{"sub":7,"iss":["a","b"],"jti":123,"iat":1800000000,"exp":1800003600}"#;
+        let b64 = |s: &str| {
+            const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            let bytes = s.as_bytes();
+            let mut out = String::new();
+            for chunk in bytes.chunks(3) {
+                let n = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+                for i in 0..=chunk.len() {
+                    out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+                }
+            }
+            out
+        };
+        let token = format!(
+            "{}.{}.sig",
+            b64(r#"{"alg":"HS512","typ":"JWT"}"#),
+            b64(claims)
+        );
+        let t = Token::new(SecretString::from(token), UNIX_EPOCH, 1).unwrap();
+        assert_eq!(t.expiry_source(), ExpirySource::Jwt);
+        assert_eq!(
+            t.expires_at(),
+            UNIX_EPOCH + Duration::from_secs(1_800_003_600)
+        );
+        let c = t.claims().unwrap();
+        assert_eq!(
+            (c.sub.as_deref(), c.iss.as_deref(), c.jti.as_deref()),
+            (Some("7"), None, Some("123"))
+        );
     }
 
     #[test]

@@ -205,7 +205,9 @@ async fn failed_refresh_keeps_a_token_that_is_still_valid() {
     // The failed refresh is not retried on every call: 30 s later at the earliest.
     assert_eq!(cache.token().await.unwrap().generation(), 1);
     assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+    // Wall clock and monotonic time both move on past the retry point.
     clock.advance(Duration::from_secs(30));
+    tokio::time::advance(Duration::from_secs(30)).await;
     assert_eq!(cache.token().await.unwrap().generation(), 2);
     assert_eq!(source.calls.load(Ordering::SeqCst), 3);
 }
@@ -267,7 +269,9 @@ fn secrets_never_reach_debug_output() {
     let cache = cache(source, clock.clone());
     let token = rt.block_on(cache.token()).unwrap();
     let dbg = format!("{cache:?} {token:?}");
-    assert!(!dbg.contains(&token_text[..20]), "{dbg}");
+    let signature = token_text.rsplit('.').next().unwrap();
+    let claims = token_text.split('.').nth(1).unwrap();
+    assert!(!dbg.contains(signature) && !dbg.contains(claims), "{dbg}");
     assert_eq!(token.secret().expose_secret(), token_text);
     assert!(clock.now() == t(START));
 }
@@ -480,5 +484,88 @@ async fn a_thousand_callers_at_the_refresh_edge_trigger_one_fetch() {
     for task in tasks {
         assert_eq!(task.await.unwrap(), 2);
     }
+    assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn callers_with_a_valid_token_do_not_wait_out_a_backoff() {
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let source = Scripted::new(vec![
+        Ok(jwt(START, START + 14_400, "a")),
+        Err(unreachable()),
+        Ok(jwt(START, START + 30_000, "b")),
+    ]);
+    let cache = cache(source.clone(), clock.clone());
+    cache.token().await.unwrap();
+    clock.set(t(START + 14_200));
+    assert_eq!(cache.token().await.unwrap().generation(), 1); // refresh failed, kept
+    // 31 s later by the wall clock, but still inside the 1 s backoff by tokio's: no wait, no fetch.
+    clock.advance(Duration::from_secs(31));
+    let before = tokio::time::Instant::now();
+    assert_eq!(cache.token().await.unwrap().generation(), 1);
+    assert_eq!(before.elapsed(), Duration::ZERO);
+    assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_source_is_an_error_not_a_poisoned_cache() {
+    #[derive(Debug)]
+    struct Panics(AtomicUsize);
+    impl TokenSource for Panics {
+        fn fetch<'a>(
+            &'a self,
+            _: &'a GatewayUrl,
+            _: &'a dyn HttpSend,
+        ) -> BoxFuture<'a, Result<SecretString, AuthError>> {
+            Box::pin(async move {
+                if self.0.fetch_add(1, Ordering::SeqCst) == 0 {
+                    panic!("boom");
+                }
+                Ok(SecretString::from("opaque-after-panic"))
+            })
+        }
+        fn describe(&self) -> String {
+            "panicky".into()
+        }
+    }
+    let cache = TokenCache::builder(
+        Arc::new(Panics(AtomicUsize::new(0))),
+        GatewayUrl::parse("https://gateway.example.test").unwrap(),
+        Arc::new(NoHttp),
+    )
+    .build();
+    assert_eq!(
+        cache.token().await.unwrap_err(),
+        AuthError::Config("the token source (panicky) panicked".into())
+    );
+    cache.reset();
+    assert_eq!(cache.token().await.unwrap().claims(), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn skewed_tokens_do_not_replace_a_valid_one_or_cause_a_fetch_per_call() {
+    let clock = Arc::new(ManualClock::new(t(START)));
+    let source = Scripted::new(vec![
+        Ok(jwt(START, START + 14_400, "good")),
+        Ok(jwt(START - 9_000, START - 1, "skewed")),
+        Ok(jwt(START, START + 30_000, "later")),
+    ]);
+    let cache = cache(source.clone(), clock.clone());
+    cache.token().await.unwrap();
+    clock.set(t(START + 14_200)); // past the refresh point, still valid
+    let skewed = cache.token().await.unwrap();
+    assert_eq!(skewed.claims().unwrap().jti.as_deref(), Some("skewed")); // used once
+    // The good token is still cached and used while backing off.
+    assert_eq!(
+        cache
+            .token()
+            .await
+            .unwrap()
+            .claims()
+            .unwrap()
+            .jti
+            .as_deref(),
+        Some("good")
+    );
     assert_eq!(source.calls.load(Ordering::SeqCst), 2);
 }

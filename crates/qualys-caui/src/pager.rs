@@ -96,7 +96,10 @@ impl fmt::Display for Truncation {
                 write!(f, "the server returned more keys than its totalCount")
             }
             TruncationReason::PageLimit(n) => {
-                write!(f, "stopped after {n} pages (the safety limit) while the server still had more")
+                write!(
+                    f,
+                    "stopped after {n} pages (the safety limit) while the server still had more"
+                )
             }
         }
     }
@@ -132,7 +135,11 @@ pub struct Pager {
 pub const DEFAULT_MAX_PAGES: u32 = 100_000;
 
 impl Pager {
-    pub(crate) fn new(transport: Transport, request: SearchRequest, max_items: Option<u64>) -> Self {
+    pub(crate) fn new(
+        transport: Transport,
+        request: SearchRequest,
+        max_items: Option<u64>,
+    ) -> Self {
         let start = request.page_number.unwrap_or(0);
         Self {
             transport,
@@ -191,7 +198,11 @@ impl Pager {
             self.finish();
             return Ok(None);
         }
-        if page.content.iter().any(|k| self.previous_ids.contains(&k.id)) {
+        if page
+            .content
+            .iter()
+            .any(|k| self.previous_ids.contains(&k.id))
+        {
             self.finish_truncated(TruncationReason::PagingIgnored { page: page_number });
             return Ok(None);
         }

@@ -27,22 +27,25 @@ async fn gateway(script: Script) -> (ActivationKeys, Arc<AtomicUsize>) {
             let script = script.clone();
             let counter = counter.clone();
             tokio::spawn(async move {
-                let svc = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
-                    let script = script.clone();
-                    let counter = counter.clone();
-                    async move {
-                        let path = req.uri().path().to_owned();
-                        let body = req.into_body().collect().await.unwrap().to_bytes();
-                        let out = if path == "/auth/oidc" {
-                            "token-123".to_owned()
-                        } else {
-                            counter.fetch_add(1, Ordering::SeqCst);
-                            let v: Value = serde_json::from_slice(&body).unwrap();
-                            script(v["pageNumber"].as_u64().unwrap()).to_string()
-                        };
-                        Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(Bytes::from(out))))
-                    }
-                });
+                let svc =
+                    hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                        let script = script.clone();
+                        let counter = counter.clone();
+                        async move {
+                            let path = req.uri().path().to_owned();
+                            let body = req.into_body().collect().await.unwrap().to_bytes();
+                            let out = if path == "/auth/oidc" {
+                                "token-123".to_owned()
+                            } else {
+                                counter.fetch_add(1, Ordering::SeqCst);
+                                let v: Value = serde_json::from_slice(&body).unwrap();
+                                script(v["pageNumber"].as_u64().unwrap()).to_string()
+                            };
+                            Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(
+                                Bytes::from(out),
+                            )))
+                        }
+                    });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), svc)
                     .await;
@@ -59,7 +62,10 @@ async fn gateway(script: Script) -> (ActivationKeys, Arc<AtomicUsize>) {
 }
 
 fn keys(ids: std::ops::Range<u64>) -> Value {
-    Value::Array(ids.map(|id| json!({"id": id, "title": format!("k{id}")})).collect())
+    Value::Array(
+        ids.map(|id| json!({"id": id, "title": format!("k{id}")}))
+            .collect(),
+    )
 }
 
 fn page(size: u64, total: u64, pages: u64, ids: std::ops::Range<u64>) -> Value {
@@ -73,7 +79,11 @@ async fn walk(script: Script, cap: Option<u64>) -> (Vec<u64>, Completeness, usiz
         search = search.max_items(c);
     }
     let (all, done) = search.pages().collect_all().await.unwrap();
-    (all.iter().map(|k| k.id).collect(), done, calls.load(Ordering::SeqCst))
+    (
+        all.iter().map(|k| k.id).collect(),
+        done,
+        calls.load(Ordering::SeqCst),
+    )
 }
 
 fn truncated(reason: TruncationReason, received: u64, expected: Option<u64>) -> Completeness {
@@ -96,7 +106,8 @@ async fn a_complete_walk() {
 
 #[tokio::test]
 async fn an_empty_first_page_with_a_positive_total_is_truncated() {
-    let script: Script = Arc::new(|_| json!({"pageSize": 2, "totalCount": 5, "noOfPages": 3, "content": []}));
+    let script: Script =
+        Arc::new(|_| json!({"pageSize": 2, "totalCount": 5, "noOfPages": 3, "content": []}));
     let (ids, done, calls) = walk(script, None).await;
     assert!(ids.is_empty());
     assert_eq!(done, truncated(TruncationReason::EndedEarly, 0, Some(5)));
@@ -110,8 +121,13 @@ async fn running_out_of_pages_before_the_total_is_truncated() {
     let (ids, done, _) = walk(script, None).await;
     assert_eq!(ids, [0, 1, 2, 3]);
     assert_eq!(done, truncated(TruncationReason::EndedEarly, 4, Some(7)));
-    let Completeness::Truncated(t) = done else { unreachable!() };
-    assert_eq!(t.to_string(), "got 4 of 7 keys: the server returned no more pages");
+    let Completeness::Truncated(t) = done else {
+        unreachable!()
+    };
+    assert_eq!(
+        t.to_string(),
+        "got 4 of 7 keys: the server returned no more pages"
+    );
 }
 
 #[tokio::test]
@@ -119,9 +135,14 @@ async fn a_server_that_ignores_page_number_is_noticed() {
     let script: Script = Arc::new(|_| page(2, 6, 3, 0..2));
     let (ids, done, calls) = walk(script, None).await;
     assert_eq!(ids, [0, 1]);
-    assert_eq!(done, truncated(TruncationReason::PagingIgnored { page: 1 }, 2, Some(6)));
+    assert_eq!(
+        done,
+        truncated(TruncationReason::PagingIgnored { page: 1 }, 2, Some(6))
+    );
     assert_eq!(calls, 2);
-    let Completeness::Truncated(t) = done else { unreachable!() };
+    let Completeness::Truncated(t) = done else {
+        unreachable!()
+    };
     assert_eq!(
         t.to_string(),
         "got 2 of 6 keys: page 1 repeated keys of the previous page (the server ignores pageNumber)"
@@ -136,13 +157,21 @@ async fn a_total_that_changes_mid_walk_is_reported() {
     });
     let (ids, done, _) = walk(script, None).await;
     assert_eq!(ids, [0, 1, 2, 3]);
-    assert_eq!(done, truncated(TruncationReason::TotalCountChanged { from: 4, to: 5 }, 4, Some(4)));
+    assert_eq!(
+        done,
+        truncated(
+            TruncationReason::TotalCountChanged { from: 4, to: 5 },
+            4,
+            Some(4)
+        )
+    );
 }
 
 #[tokio::test]
 async fn a_cap_that_cuts_the_last_page_is_truncation_not_completion() {
     // No totalCount: only noOfPages. 2 pages of 2; a cap of 3.
-    let script: Script = Arc::new(|n| json!({"pageSize": 2, "noOfPages": 2, "content": keys(n * 2..n * 2 + 2)}));
+    let script: Script =
+        Arc::new(|n| json!({"pageSize": 2, "noOfPages": 2, "content": keys(n * 2..n * 2 + 2)}));
     let (ids, done, _) = walk(script, Some(3)).await;
     assert_eq!(ids, [0, 1, 2]);
     assert_eq!(done, truncated(TruncationReason::ItemLimit(3), 3, None));
@@ -174,7 +203,13 @@ async fn a_list_without_end_stops_at_the_page_limit() {
     // No counts; alternating pages never repeat the previous page and never end.
     let script: Script = Arc::new(|n| json!({"content": keys((n % 2) * 10..(n % 2) * 10 + 2)}));
     let (api, calls) = gateway(script).await;
-    let (all, done) = api.search().pages().max_pages(7).collect_all().await.unwrap();
+    let (all, done) = api
+        .search()
+        .pages()
+        .max_pages(7)
+        .collect_all()
+        .await
+        .unwrap();
     assert_eq!(all.len(), 14);
     assert_eq!(done, truncated(TruncationReason::PageLimit(7), 14, None));
     assert_eq!(calls.load(Ordering::SeqCst), 7);
@@ -184,7 +219,13 @@ async fn a_list_without_end_stops_at_the_page_limit() {
 async fn starting_at_a_later_page_expects_only_the_rest() {
     let script: Script = Arc::new(|n| page(2, 5, 3, n * 2..(n * 2 + 2).min(5)));
     let (api, _) = gateway(script).await;
-    let (all, done) = api.search().page_number(1).pages().collect_all().await.unwrap();
+    let (all, done) = api
+        .search()
+        .page_number(1)
+        .pages()
+        .collect_all()
+        .await
+        .unwrap();
     assert_eq!(all.iter().map(|k| k.id).collect::<Vec<_>>(), [2, 3, 4]);
     assert_eq!(done, Completeness::Complete);
 }

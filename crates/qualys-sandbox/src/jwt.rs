@@ -88,7 +88,7 @@ impl Jwt {
             iss: "qas".into(),
             aud: "qas".into(),
             iat,
-            exp: iat + lifetime_secs,
+            exp: iat.saturating_add(lifetime_secs),
             jti: format!("sbx-{seq}-{:016x}", random_u64(seq)),
             jwt_expiry_minute: (lifetime_secs / 60).to_string(),
             modules_allowed: vec!["CA".into(), "VM".into(), "PC".into()],

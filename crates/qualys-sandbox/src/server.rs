@@ -11,7 +11,7 @@ use http::{HeaderMap, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use qualys_model::{ActivationKey, Expiry};
+use qualys_model::{ActivationKey, Expiry, OrderBy};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -129,19 +129,22 @@ pub(crate) async fn serve(
 
 async fn handle(req: Request<Incoming>, state: &State) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
+    let path = parts.uri.path().trim_end_matches('/').to_owned();
+    tracing::debug!(method = %parts.method, path, "sandbox request");
+    // API routes authenticate before reading the body, as a gateway does.
+    if path.starts_with("/caui/")
+        && let Err(message) = authenticate(&parts.headers, state)
+    {
+        return json_error(StatusCode::UNAUTHORIZED, message);
+    }
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => return json_error(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"),
     };
-    let path = parts.uri.path();
-    tracing::debug!(method = %parts.method, path, "sandbox request");
-    match (parts.method.clone(), path.trim_end_matches('/')) {
+    match (parts.method.clone(), path.as_str()) {
         (Method::POST, "/auth/oidc" | "/auth/oauth") => client_credentials(&parts.headers, state),
         (Method::POST, "/auth") => password_login(&body, state),
-        (Method::POST, SEARCH_PATH) => match authenticate(&parts.headers, state) {
-            Ok(()) => search(&body, state),
-            Err(message) => json_error(StatusCode::UNAUTHORIZED, message),
-        },
+        (Method::POST, SEARCH_PATH) => search(&body, state),
         (_, "/auth" | "/auth/oidc" | "/auth/oauth" | SEARCH_PATH) => {
             json_error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
         }
@@ -217,8 +220,9 @@ fn form_decode(body: &[u8]) -> Vec<(String, String)> {
 
 fn issue_token(encrypted: bool, status: StatusCode, state: &State) -> Response<Full<Bytes>> {
     state.tokens_issued.fetch_add(1, Ordering::Relaxed);
-    let lifetime = state.token_lifetime_secs.load(Ordering::Relaxed) as i64;
-    let exp = crate::jwt::now_secs() + lifetime;
+    let lifetime =
+        i64::try_from(state.token_lifetime_secs.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
+    let exp = crate::jwt::now_secs().saturating_add(lifetime);
     if let Some(body) = &state.fixed_token {
         let token: String = body.split_whitespace().collect();
         if let Ok(mut opaque) = state.opaque.lock() {
@@ -366,15 +370,7 @@ impl SearchParams {
         };
         let order_by = string("orderBy")?;
         if let Some(o) = &order_by
-            && ![
-                "TITLE",
-                "ACTIVATION_KEY",
-                "AGENTS",
-                "CREATED_ON",
-                "STATUS",
-                "EXPIRES",
-            ]
-            .contains(&o.as_str())
+            && !OrderBy::DOCUMENTED.iter().any(|d| d.as_str() == o)
         {
             return Err(format!("Invalid orderBy `{o}`"));
         }

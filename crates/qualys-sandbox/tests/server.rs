@@ -259,3 +259,95 @@ async fn queries_and_sorting() {
         assert_eq!(err["message"], message);
     }
 }
+
+async fn post_status(url: String, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    post(url, headers, body).await
+}
+
+#[tokio::test]
+async fn password_login_decodes_the_form_once_and_answers_201() {
+    let s = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let url = format!("{}/auth", s.base_url());
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    // The default password is p@ss+w%rd&1=# — encoded once:
+    let (status, token) = post_status(
+        url.clone(),
+        &form,
+        "username=sandbox-user&password=p%40ss%2Bw%25rd%261%3D%23&token=true",
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, _) = search(&s, &token, json!({})).await;
+    assert_eq!(status, 200);
+    // Encoded twice, or not at all: wrong password.
+    for body in [
+        "username=sandbox-user&password=p%2540ss%252Bw%2525rd%25261%253D%2523&token=true",
+        "username=sandbox-user&password=p@ss+w%rd&1=#&token=true",
+    ] {
+        let (status, text) = post_status(url.clone(), &form, body).await;
+        assert_eq!(
+            (status, text.as_str()),
+            (
+                401,
+                r#"{"error":"Unauthorized","message":"Invalid username or password","status":401}"#
+            )
+        );
+    }
+}
+
+#[tokio::test]
+async fn oauth_path_and_encrypted_tokens() {
+    let s = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let creds = [
+        ("clientId", s.client_id()),
+        ("clientSecret", s.client_secret()),
+    ];
+    let (status, jwt) = post(format!("{}/auth/oauth", s.base_url()), &creds, "").await;
+    assert_eq!(status, 200);
+    assert_eq!(jwt.split('.').count(), 3);
+    let mut enc = creds.to_vec();
+    enc.push(("encrypted", "RSA512"));
+    let (status, opaque) = post(format!("{}/auth/oidc", s.base_url()), &enc, "").await;
+    assert_eq!(status, 200);
+    assert!(
+        !opaque.contains('.'),
+        "an encrypted token is opaque: {opaque}"
+    );
+    assert!(jsonwebtoken::dangerous::insecure_decode_claims::<Value>(&opaque).is_err());
+    let (status, _) = search(&s, &opaque, json!({})).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn revoked_tokens_are_refused() {
+    let s = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let before = token(&s).await;
+    s.revoke_tokens();
+    let (status, body) = search(&s, &before, json!({})).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["message"], "Not authenticated");
+    let after = token(&s).await;
+    assert_eq!(search(&s, &after, json!({})).await.0, 200);
+}
+
+#[tokio::test]
+async fn unauthenticated_requests_are_refused_before_the_body_is_read() {
+    let s = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let big = "x".repeat(2 << 20);
+    let (status, body) = post(
+        format!("{}/caui/v1/activation-keys/manage", s.base_url()),
+        &[],
+        &big,
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            401,
+            r#"{"error":"Unauthorized","message":"Not authenticated","status":401}"#
+        )
+    );
+    // Absurd lifetimes saturate instead of overflowing.
+    let t = s.mint_token(i64::MAX);
+    assert_eq!(search(&s, &t, json!({})).await.0, 200);
+}

@@ -13,9 +13,11 @@ use crate::{Error, Request, Response};
 /// * The cache is asked on every call, so an outer retry carries the current token.
 /// * The header goes only to the configured gateway's scheme and authority; a request to any other
 ///   host is sent without it.
-/// * On a 401 (or a 500 whose body says the JWT could not be parsed), the token that was sent — and
-///   only that one — is invalidated, a new one is fetched, and the request is retried **once**. A
-///   second 401 is returned as it is: no loop.
+/// * On a 401 (or a 500 whose body says the JWT could not be parsed — the request was refused
+///   before it was processed, so re-sending is safe), the token that was sent — and only that one —
+///   is invalidated, a new one is fetched, and the request is retried **once**. A second 401 is
+///   returned as it is: no loop. A fresh token that is rejected too marks a permission problem: later
+///   401s on that same token are returned without fetching again.
 #[derive(Clone, Debug)]
 pub struct BearerAuthLayer {
     cache: TokenCache,
@@ -73,7 +75,9 @@ where
             let token = cache.token().await?;
             let retry_copy = clone_request(&request);
             let response = inner.clone().oneshot(authorize(request, &token)).await?;
-            if !rejects_token(&response) {
+            if !rejects_token(&response) || cache.is_known_rejected(&token) {
+                // Success, or a token the API already refused right after a refresh: fetching
+                // yet another one would only cost a login per call.
                 return Ok(response);
             }
             tracing::debug!(
@@ -93,7 +97,15 @@ where
                 .into());
             }
             let fresh = cache.token().await?;
-            inner.oneshot(authorize(retry_copy, &fresh)).await
+            let response = inner.oneshot(authorize(retry_copy, &fresh)).await?;
+            if rejects_token(&response) {
+                tracing::debug!(
+                    generation = fresh.generation(),
+                    "a fresh token was rejected too: the credential lacks access; not retrying"
+                );
+                cache.note_rejected_after_refresh(&fresh);
+            }
+            Ok(response)
         })
     }
 }

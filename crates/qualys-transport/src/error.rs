@@ -94,7 +94,7 @@ impl ApiError {
     /// Builds the error for a non-success response of `operation`.
     pub fn from_response(operation: &str, response: &http::Response<bytes::Bytes>) -> Self {
         let status = response.status().as_u16();
-        let (message, code) = describe_body(response.body());
+        let (message, code) = qualys_auth::diagnostics::describe_body(response.body());
         let hint = match status {
             401 => Some("the token was rejected twice; check the credentials' permissions".into()),
             403 => Some("the credentials lack permission for this operation".into()),
@@ -111,44 +111,6 @@ impl ApiError {
             hint,
         }
     }
-}
-
-/// Extracts a message and a code from an error body: Spring-style JSON `{status,error,message}`,
-/// `{errorCode,message}`, XML `SIMPLE_RETURN`, an HTML page's title, or a text snippet.
-fn describe_body(body: &[u8]) -> (Option<String>, Option<String>) {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    if text.is_empty() {
-        return (None, None);
-    }
-    if let Ok(serde_json::Value::Object(obj)) = serde_json::from_str::<serde_json::Value>(text) {
-        let s = |k: &str| {
-            obj.get(k).and_then(|v| match v {
-                serde_json::Value::String(s) => Some(s.clone()),
-                serde_json::Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            })
-        };
-        let message = s("message").or_else(|| s("error"));
-        let code = s("errorCode").or_else(|| s("code"));
-        return (message, code);
-    }
-    let lower = text.to_ascii_lowercase();
-    let between = |open: &str, close: &str| -> Option<String> {
-        let start = lower.find(open)? + open.len();
-        let end = lower[start..].find(close)? + start;
-        Some(text[start..end].trim().to_owned())
-    };
-    if lower.contains("<simple_return") {
-        return (between("<text>", "</text>"), between("<code>", "</code>"));
-    }
-    if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
-        let title = between("<title>", "</title>").unwrap_or_else(|| "untitled".into());
-        return (Some(format!("HTML page \"{title}\"")), None);
-    }
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let snippet: String = one_line.chars().take(200).collect();
-    (Some(snippet), None)
 }
 
 #[cfg(test)]

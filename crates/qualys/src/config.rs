@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use qualys_auth::{
-    ClientCredentials, CredentialsEndpoint, GatewayUrl, PasswordCredentials, Platform,
-    StaticToken, TokenEncryption, TokenSource,
+    ClientCredentials, CredentialsEndpoint, GatewayUrl, PasswordCredentials, Platform, StaticToken,
+    TokenEncryption, TokenSource,
 };
 use serde::Deserialize;
 use zeroize::Zeroizing;

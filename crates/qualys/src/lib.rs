@@ -30,8 +30,8 @@ pub use qualys_model::{ActivationKey, OrderBy, SearchPage, SortOrder};
 pub use qualys_transport::{ApiError, Error};
 
 use qualys_auth::{Clock, CredentialsEndpoint, Platform, TokenCache, TokenEncryption, TokenSource};
-use zeroize::Zeroizing;
 use qualys_transport::{HttpClient, Transport, TransportConfig};
+use zeroize::Zeroizing;
 
 pub mod config;
 
@@ -186,7 +186,10 @@ impl ClientBuilder {
     }
 
     /// Like [`load_environment`](Self::load_environment), reading variables through `lookup`.
-    pub fn lookup(mut self, lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+    pub fn lookup(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
         self.lookup = Some(Arc::new(lookup));
         self
     }
@@ -218,12 +221,18 @@ impl ClientBuilder {
     /// Builds the client. Nothing is sent until the first request.
     pub fn build(self) -> Result<Client, Error> {
         let lookup = self.lookup.clone();
-        let lookup_ref: Option<&dyn Fn(&str) -> Option<String>> =
-            lookup.as_deref().map(|f| f as &dyn Fn(&str) -> Option<String>);
-        let resolved = config::resolve(self.explicit, self.source, lookup_ref, self.profile.as_deref())?;
-        let source = resolved.source.ok_or_else(|| {
-            Error::Config(format!("not set: {}", config::CREDENTIAL_VARS))
-        })?;
+        let lookup_ref: Option<&dyn Fn(&str) -> Option<String>> = lookup
+            .as_deref()
+            .map(|f| f as &dyn Fn(&str) -> Option<String>);
+        let resolved = config::resolve(
+            self.explicit,
+            self.source,
+            lookup_ref,
+            self.profile.as_deref(),
+        )?;
+        let source = resolved
+            .source
+            .ok_or_else(|| Error::Config(format!("not set: {}", config::CREDENTIAL_VARS)))?;
         let http = HttpClient::new(&self.config)?;
         let mut cache = TokenCache::builder(source, resolved.gateway, Arc::new(http.clone()));
         if let Some(margin) = self.refresh_margin {

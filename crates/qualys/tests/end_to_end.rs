@@ -220,7 +220,10 @@ async fn from_env_names_missing_variables() {
         matches!(n, "QUALYS_GATEWAY_URL" | "QUALYS_CLIENT_ID").then(|| "x".into())
     })
     .unwrap_err();
-    assert_eq!(err.to_string(), "configuration error: QUALYS_CLIENT_ID is set but QUALYS_CLIENT_SECRET is not");
+    assert_eq!(
+        err.to_string(),
+        "configuration error: QUALYS_CLIENT_ID is set but QUALYS_CLIENT_SECRET is not"
+    );
     let err = Client::from_lookup(|n| match n {
         "QUALYS_GATEWAY_URL" => Some("http://gateway.qg2.apps.qualys.com".into()),
         "QUALYS_CLIENT_ID" | "QUALYS_CLIENT_SECRET" => Some("x".into()),
