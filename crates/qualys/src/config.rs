@@ -35,6 +35,9 @@ use zeroize::Zeroizing;
 
 use crate::Error;
 
+/// Reads an environment-like variable.
+pub type LookupFn = dyn Fn(&str) -> Option<String>;
+
 /// Settings of one layer (explicit, environment or a profile).
 #[derive(Default, Deserialize)]
 #[serde(default)]
@@ -55,7 +58,7 @@ impl Layer {
         self.client_secret.is_some() || self.password.is_some() || self.token.is_some()
     }
 
-    fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Layer {
+    fn from_lookup(lookup: &LookupFn) -> Layer {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         Layer {
             gateway_url: get("QUALYS_GATEWAY_URL"),
@@ -113,7 +116,7 @@ pub(crate) struct Resolved {
 
 /// The profile file's path: `$XDG_CONFIG_HOME/qualys/config.toml`, else
 /// `$HOME/.config/qualys/config.toml`.
-pub fn profile_path(lookup: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+pub fn profile_path(lookup: &LookupFn) -> Option<PathBuf> {
     let base = lookup("XDG_CONFIG_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
@@ -124,7 +127,7 @@ pub fn profile_path(lookup: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> 
 /// Reads the chosen profile, if the file exists. An explicitly chosen profile that is missing is an
 /// error; so is a file that does not parse (the error gives the line, never the text).
 fn load_profile(
-    lookup: &dyn Fn(&str) -> Option<String>,
+    lookup: &LookupFn,
     chosen: Option<&str>,
     warnings: &mut Vec<String>,
 ) -> Result<Option<(Layer, String)>, Error> {
@@ -204,7 +207,7 @@ fn readable_by_others(_path: &Path) -> bool {
 pub(crate) fn resolve(
     explicit: Layer,
     explicit_source: Option<Arc<dyn TokenSource>>,
-    lookup: Option<&dyn Fn(&str) -> Option<String>>,
+    lookup: Option<&LookupFn>,
     profile: Option<&str>,
 ) -> Result<Resolved, Error> {
     let mut warnings = Vec::new();

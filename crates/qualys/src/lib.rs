@@ -221,9 +221,8 @@ impl ClientBuilder {
     /// Builds the client. Nothing is sent until the first request.
     pub fn build(self) -> Result<Client, Error> {
         let lookup = self.lookup.clone();
-        let lookup_ref: Option<&dyn Fn(&str) -> Option<String>> = lookup
-            .as_deref()
-            .map(|f| f as &dyn Fn(&str) -> Option<String>);
+        let lookup_ref: Option<&config::LookupFn> =
+            lookup.as_deref().map(|f| f as &config::LookupFn);
         let resolved = config::resolve(
             self.explicit,
             self.source,
