@@ -6,6 +6,9 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use qualys::auth::{ExpirySource, ExposeSecret, Platform};
 use qualys::{Client, Completeness, Error, OrderBy, SortOrder};
 use qualys_sandbox::{Sandbox, SandboxConfig};
 
@@ -38,16 +41,46 @@ Examples:
 #[command(name = "qualys", version, about = "Qualys Cloud Agent API: activation keys, from the terminal", after_help = AFTER_HELP)]
 struct Cli {
     /// Run against an embedded local sandbox (the vendor's sample keys) instead of your account.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     sandbox: bool,
     /// With --sandbox: how many generated keys to add to the five sample keys.
-    #[arg(long, global = true, value_name = "N", default_value_t = 0)]
-    sandbox_keys: usize,
+    #[arg(
+        long,
+        global = true,
+        value_name = "N",
+        requires = "sandbox",
+        help_heading = "Global options"
+    )]
+    sandbox_keys: Option<usize>,
+    /// Profile of the config file to use (default: QUALYS_PROFILE, else "default").
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        help_heading = "Global options"
+    )]
+    profile: Option<String>,
+    /// Platform (POD) whose gateway to use, e.g. US2, EU1 (an explicit gateway URL wins).
+    #[arg(
+        long,
+        global = true,
+        value_name = "POD",
+        help_heading = "Global options"
+    )]
+    platform: Option<String>,
+    /// Gateway base URL, e.g. https://gateway.qg2.apps.qualys.com.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        help_heading = "Global options"
+    )]
+    gateway_url: Option<String>,
     /// Output format.
-    #[arg(short, long, global = true, value_enum, default_value_t = Format::Table)]
+    #[arg(short, long, global = true, value_enum, default_value_t = Format::Table, help_heading = "Global options")]
     output: Format,
     /// Log to stderr (-v debug, -vv trace). Secrets are never logged.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Global options")]
     verbose: u8,
     #[command(subcommand)]
     command: Command,
@@ -58,6 +91,21 @@ enum Command {
     /// Activation keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Tokens: print one, or show where it comes from and when it expires.
+    #[command(subcommand)]
+    Auth(AuthCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuthCommand {
+    /// Print a valid access token to stdout (for `curl -H "Authorization: Bearer $(qualys auth token)"`).
+    #[command(after_help = "Example:\n  qualys --sandbox auth token")]
+    Token,
+    /// Show the credential source, subject and expiry of the current token (never the secret).
+    #[command(
+        after_help = "Example:\n  qualys --sandbox auth status\n  qualys auth status -o json"
+    )]
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,11 +163,24 @@ impl From<SortField> for OrderBy {
 struct Failure {
     code: u8,
     message: String,
+    /// stdout was closed by the reader (`| head`): not an error.
+    broken_pipe: bool,
+}
+
+impl Failure {
+    fn new(code: u8, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+            broken_pipe: false,
+        }
+    }
 }
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         let code = match &e {
+            Error::Auth(qualys::auth::AuthError::Config(_)) => exit::USAGE,
             Error::Auth(a) if !a.is_retryable() => exit::AUTH,
             Error::Config(_) => exit::USAGE,
             Error::Api(api) if api.status == 404 => exit::NOT_FOUND,
@@ -127,19 +188,15 @@ impl From<Error> for Failure {
             Error::Api(api) if api.status == 401 || api.status == 403 => exit::AUTH,
             _ => exit::OTHER,
         };
-        Failure {
-            code,
-            message: e.to_string(),
-        }
+        Failure::new(code, e.to_string())
     }
 }
 
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Self {
-        Failure {
-            code: exit::OTHER,
-            message: format!("writing output: {e}"),
-        }
+        let mut f = Failure::new(exit::OTHER, format!("writing output: {e}"));
+        f.broken_pipe = e.kind() == std::io::ErrorKind::BrokenPipe;
+        f
     }
 }
 
@@ -158,7 +215,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(f) if f.message.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(f) if f.broken_pipe => ExitCode::SUCCESS,
         Err(f) => {
             eprintln!("qualys: {}", f.message);
             ExitCode::from(f.code)
@@ -186,12 +243,10 @@ fn init_tracing(verbose: u8) {
 async fn run(cli: Cli) -> Result<(), Failure> {
     // The sandbox lives as long as the command.
     let (client, _sandbox) = if cli.sandbox {
-        let sandbox = Sandbox::start(SandboxConfig::default().generated_keys(cli.sandbox_keys))
+        let keys = cli.sandbox_keys.unwrap_or(0);
+        let sandbox = Sandbox::start(SandboxConfig::default().generated_keys(keys))
             .await
-            .map_err(|e| Failure {
-                code: exit::OTHER,
-                message: format!("cannot start the sandbox: {e}"),
-            })?;
+            .map_err(|e| Failure::new(exit::OTHER, format!("cannot start the sandbox: {e}")))?;
         eprintln!(
             "qualys: using the embedded sandbox at {} ({} demo keys, not your Qualys account)",
             sandbox.base_url(),
@@ -203,19 +258,147 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             .build()?;
         (client, Some(sandbox))
     } else {
-        (Client::from_env().map_err(missing_env_hint)?, None)
+        let mut builder = Client::builder().load_environment();
+        if let Some(url) = &cli.gateway_url {
+            builder = builder.gateway_url(url);
+        } else if let Some(p) = &cli.platform {
+            builder = builder.platform(p.parse::<Platform>().map_err(Error::from)?);
+        }
+        if let Some(profile) = &cli.profile {
+            builder = builder.profile(profile);
+        }
+        (builder.build().map_err(missing_env_hint)?, None)
     };
+    for warning in client.config_warnings() {
+        eprintln!("qualys: warning: {warning}");
+    }
     match cli.command {
         Command::Keys(KeysCommand::List(args)) => list(&client, args, cli.output).await,
+        Command::Auth(AuthCommand::Token) => auth_token(&client).await,
+        Command::Auth(AuthCommand::Status) => auth_status(&client, cli.output).await,
     }
 }
 
 fn missing_env_hint(e: Error) -> Failure {
     let mut f = Failure::from(e);
     if f.message.contains("not set") {
-        f.message.push_str("\n  hint: export them, or try `qualys --sandbox keys list` to run against the embedded sandbox");
+        f.message.push_str(
+            "\n  hint: set them (or a profile in ~/.config/qualys/config.toml), or try \
+             `qualys --sandbox keys list` to run against the embedded sandbox",
+        );
     }
     f
+}
+
+async fn auth_token(client: &Client) -> Result<(), Failure> {
+    let token = client.token_cache().token().await.map_err(Error::from)?;
+    let mut out = std::io::stdout().lock();
+    // Printing the token is this command's purpose; it is never logged.
+    out.write_all(token.secret().expose_secret().as_bytes())?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
+}
+
+async fn auth_status(client: &Client, format: Format) -> Result<(), Failure> {
+    let cache = client.token_cache();
+    let token = cache.token().await.map_err(Error::from)?;
+    let now = SystemTime::now();
+    let expires = unix_seconds(token.expires_at());
+    let remaining = token
+        .expires_at()
+        .duration_since(now)
+        .unwrap_or_default()
+        .as_secs();
+    let claims = token.claims();
+    let expiry_source = match token.expiry_source() {
+        ExpirySource::Jwt => "the token's exp claim",
+        ExpirySource::AssumedLifetime => "assumed: opaque token, documented 4-hour lifetime",
+    };
+    let status = serde_json::json!({
+        "source": cache.describe_source(),
+        "gateway": cache.gateway().as_str(),
+        "subject": claims.and_then(|c| c.sub.clone()),
+        "issuer": claims.and_then(|c| c.iss.clone()),
+        "tokenId": claims.and_then(|c| c.jti.clone()),
+        "expiresAt": iso8601(expires),
+        "expiresInSeconds": remaining,
+        "expirySource": expiry_source,
+        "refreshable": cache.can_refresh(),
+    });
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json | Format::Ndjson => {
+            let text = if format == Format::Json {
+                serde_json::to_string_pretty(&status)
+            } else {
+                serde_json::to_string(&status)
+            }
+            .map_err(|e| Failure::new(exit::OTHER, e.to_string()))?;
+            writeln!(out, "{text}")?;
+        }
+        Format::Table => {
+            let or_dash = |v: Option<&str>| v.unwrap_or("-").to_owned();
+            writeln!(out, "source:      {}", cache.describe_source())?;
+            writeln!(out, "gateway:     {}", cache.gateway())?;
+            writeln!(
+                out,
+                "subject:     {}",
+                or_dash(claims.and_then(|c| c.sub.as_deref()))
+            )?;
+            writeln!(
+                out,
+                "token id:    {}",
+                or_dash(claims.and_then(|c| c.jti.as_deref()))
+            )?;
+            writeln!(
+                out,
+                "expires:     {} (in {}h{:02}m; {expiry_source})",
+                iso8601(expires),
+                remaining / 3600,
+                remaining % 3600 / 60
+            )?;
+            writeln!(
+                out,
+                "refresh:     {}",
+                if cache.can_refresh() {
+                    "automatic, before expiry"
+                } else {
+                    "impossible (static token)"
+                }
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn unix_seconds(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for Unix seconds (days-to-civil, proleptic Gregorian).
+fn iso8601(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 async fn list(client: &Client, args: ListArgs, format: Format) -> Result<(), Failure> {
@@ -239,6 +422,9 @@ async fn list(client: &Client, args: ListArgs, format: Format) -> Result<(), Fai
         let shown = page.content.len() as u64;
         out.write_keys(&page.content)?;
         out.finish()?;
+        if shown == 0 {
+            eprintln!("qualys: no keys match");
+        }
         if let Some(total) = page.total_count.filter(|&t| t > shown) {
             eprintln!("qualys: showing {shown} of {total} keys; use --all to fetch every page");
         }
@@ -268,10 +454,10 @@ async fn list(client: &Client, args: ListArgs, format: Format) -> Result<(), Fai
     out.finish()?;
     std::io::stdout().flush()?;
     match pager.completeness() {
-        Some(Completeness::Truncated(t)) => Err(Failure {
-            code: exit::TRUNCATED,
-            message: format!("incomplete list: {t}"),
-        }),
+        Some(Completeness::Truncated(t)) => Err(Failure::new(
+            exit::TRUNCATED,
+            format!("incomplete list: {t}"),
+        )),
         _ => Ok(()),
     }
 }

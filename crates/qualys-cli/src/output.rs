@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use clap::ValueEnum;
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets};
 use qualys::ActivationKey;
 use qualys::model::{AgentLimit, Expiry};
 
@@ -87,6 +87,12 @@ impl<W: Write> Writer<W> {
                     ]);
                 if !self.terminal {
                     table.force_no_tty();
+                }
+                // Ids and activation keys are copied by people: never wrap them.
+                for i in [0, 2] {
+                    if let Some(col) = table.column_mut(i) {
+                        col.set_constraint(ColumnConstraint::ContentWidth);
+                    }
                 }
                 table.add_rows(self.rows.drain(..));
                 writeln!(self.out, "{}", table.trim_fmt())?;

@@ -173,9 +173,97 @@ fn missing_environment_names_the_variables_and_exits_2() {
     assert!(out.stdout.is_empty());
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
-        "qualys: configuration error: QUALYS_CLIENT_ID and QUALYS_CLIENT_SECRET are not set\n  \
-         hint: export them, or try `qualys --sandbox keys list` to run against the embedded sandbox\n"
+        "qualys: configuration error: not set: QUALYS_CLIENT_ID and QUALYS_CLIENT_SECRET (or \
+         QUALYS_USERNAME and QUALYS_PASSWORD, or QUALYS_TOKEN)\n  hint: set them (or a profile in \
+         ~/.config/qualys/config.toml), or try `qualys --sandbox keys list` to run against the \
+         embedded sandbox\n"
     );
+    let out = qualys()
+        .env("QUALYS_PLATFORM", "US2")
+        .env("QUALYS_CLIENT_ID", "abc")
+        .args(["keys", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "qualys: configuration error: QUALYS_CLIENT_ID is set but QUALYS_CLIENT_SECRET is not\n"
+    );
+    let out = qualys()
+        .args(["--platform", "mars", "keys", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn auth_status_shows_source_subject_and_expiry_but_no_secret() {
+    let out = qualys()
+        .args(["--sandbox", "auth", "status", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        status["source"],
+        "client credentials for clientId \"sandbox-client\" (from explicit settings)"
+    );
+    assert_eq!(status["subject"], "sandbox-client");
+    assert_eq!(status["issuer"], "qas");
+    assert_eq!(status["expirySource"], "the token's exp claim");
+    assert_eq!(status["refreshable"], true);
+    let left = status["expiresInSeconds"].as_u64().unwrap();
+    assert!((14_390..=14_400).contains(&left), "{left}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains("sandbox-secret") && !text.contains("eyJ"),
+        "{text}"
+    );
+
+    let out = qualys()
+        .args(["--sandbox", "auth", "status"])
+        .output()
+        .unwrap();
+    let text = stable(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "source:      client credentials for clientId \"sandbox-client\" (from explicit settings)"
+    );
+    assert_eq!(lines[1], "gateway:     http://127.0.0.1:PORT");
+    assert_eq!(lines[2], "subject:     sandbox-client");
+    assert!(
+        lines[4].starts_with("expires:     20")
+            && lines[4].ends_with("(in 3h59m; the token's exp claim)"),
+        "{}",
+        lines[4]
+    );
+    assert_eq!(lines[5], "refresh:     automatic, before expiry");
+}
+
+#[test]
+fn auth_token_prints_a_jwt_and_nothing_else() {
+    let out = qualys()
+        .args(["--sandbox", "auth", "token"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let token = text.strip_suffix('\n').unwrap();
+    assert_eq!(token.split('.').count(), 3);
+    assert!(token.starts_with("eyJ"));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains(token));
+}
+
+#[test]
+fn sandbox_keys_needs_sandbox() {
+    let out = qualys()
+        .args(["keys", "list", "--sandbox-keys", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("--sandbox"));
 }
 
 #[test]
