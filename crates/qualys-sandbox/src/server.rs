@@ -135,7 +135,7 @@ async fn handle(req: Request<Incoming>, state: &State) -> Response<Full<Bytes>> 
     if path.starts_with("/caui/")
         && let Err(message) = authenticate(&parts.headers, state)
     {
-        return json_error(StatusCode::UNAUTHORIZED, message);
+        return json_error(message.0, message.1);
     }
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
@@ -246,8 +246,8 @@ fn opaque_expiry(state: &State, token: &str) -> Option<i64> {
     state.opaque.lock().ok()?.get(token).copied()
 }
 
-/// `Err` carries the vendor's message for the 401 body.
-fn authenticate(headers: &HeaderMap, state: &State) -> Result<(), &'static str> {
+/// `Err` carries the status and the vendor's message for the error body.
+fn authenticate(headers: &HeaderMap, state: &State) -> Result<(), (StatusCode, &'static str)> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -258,6 +258,11 @@ fn authenticate(headers: &HeaderMap, state: &State) -> Result<(), &'static str> 
         .map(str::trim);
     let rejection = match token {
         None => "Not authenticated",
+        // Like some gateway services, a token that is not even shaped like a JWT is a 500.
+        Some(t) if opaque_expiry(state, t).is_none() && t.split('.').count() != 3 => {
+            state.unauthorized.fetch_add(1, Ordering::Relaxed);
+            return Err((StatusCode::INTERNAL_SERVER_ERROR, "JWT parsing failed"));
+        }
         Some(t) if opaque_expiry(state, t).is_some() => {
             if opaque_expiry(state, t).is_some_and(|exp| exp >= crate::jwt::now_secs()) {
                 return Ok(());
@@ -274,7 +279,7 @@ fn authenticate(headers: &HeaderMap, state: &State) -> Result<(), &'static str> 
         },
     };
     state.unauthorized.fetch_add(1, Ordering::Relaxed);
-    Err(rejection)
+    Err((StatusCode::UNAUTHORIZED, rejection))
 }
 
 #[derive(Serialize)]

@@ -177,3 +177,32 @@ async fn wrong_credentials_are_an_auth_error_naming_the_client_not_the_secret() 
     assert!(!format!("{err:?}").contains("not-the-secret-xyz"));
     assert!(!err.is_retryable());
 }
+
+#[tokio::test]
+async fn a_500_jwt_parsing_failed_is_treated_like_a_401() {
+    let s = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let t = scripted(&s, vec!["not-a-jwt".into(), s.mint_token(3600)]);
+    let resp = t.send(search_request(t.gateway())).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(t.token_cache().fetch_count(), 2);
+    assert_eq!(s.stats().unauthorized, 1);
+}
+
+#[tokio::test]
+async fn a_fresh_token_rejected_too_is_not_refetched_on_every_call() {
+    let s = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    // Valid-looking tokens this gateway refuses (signed by another sandbox): a credential that
+    // authenticates but lacks access, as far as the client can tell.
+    let foreign = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let t = scripted(&s, (0..10).map(|_| foreign.mint_token(3600)).collect());
+    for _ in 0..3 {
+        assert_eq!(
+            t.send(search_request(t.gateway())).await.unwrap().status(),
+            401
+        );
+    }
+    // First call: the token, one refetch, both refused. Later calls: the known-refused token is
+    // not replaced again (a login per call could lock the account).
+    assert_eq!(t.token_cache().fetch_count(), 2);
+    assert_eq!(s.stats().unauthorized, 4);
+}
