@@ -1,20 +1,36 @@
 //! `cargo xtask`: the project's automation. `cargo xtask ci` is what CI runs.
 
+mod codegen;
+
 use std::process::{Command, ExitCode};
 
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  ci      everything CI checks: fmt, clippy (-D warnings), tests, docs (-D warnings)
+  ci      everything CI checks: fmt, codegen --check, clippy (-D warnings), tests, docs
+  codegen [--check]
+          generate qualys-model's wire structs from docs/openapi/caui-v1.yaml
+          (--check: fail if the committed file is stale)
   fmt     cargo fmt --check
   lint    cargo clippy --workspace --all-targets -- -D warnings
   test    cargo test --workspace
   doc     cargo doc --workspace --no-deps with warnings denied";
 
 fn main() -> ExitCode {
-    let task = std::env::args().nth(1).unwrap_or_default();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = args.first().cloned().unwrap_or_default();
+    let check = args.iter().any(|a| a == "--check");
+    if task == "codegen" {
+        return match codegen::run(check) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xtask: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let steps: &[fn() -> Result<(), String>] = match task.as_str() {
-        "ci" => &[fmt, lint, test, doc],
+        "ci" => &[fmt, codegen_check, lint, test, doc],
         "fmt" => &[fmt],
         "lint" => &[lint],
         "test" => &[test],
@@ -52,6 +68,10 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
     } else {
         Err(format!("`cargo {}` failed ({status})", args.join(" ")))
     }
+}
+
+fn codegen_check() -> Result<(), String> {
+    codegen::run(true)
 }
 
 fn fmt() -> Result<(), String> {

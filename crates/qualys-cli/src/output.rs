@@ -125,7 +125,7 @@ fn row(key: &ActivationKey) -> [String; 7] {
         match &key.expire_date {
             Some(Expiry::Never) => "never".into(),
             None => "-".into(),
-            Some(Expiry::On(d)) => d.clone(),
+            Some(Expiry::On(d)) => d.to_string(),
             Some(_) => "?".into(),
         },
         key.licenses

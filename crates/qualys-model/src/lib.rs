@@ -25,9 +25,16 @@
 //! ```
 
 mod codes;
+mod dates;
+mod generated;
 mod key;
+mod requests;
 mod search;
+mod tolerant;
 
 pub use codes::{KeyType, KeyTypeKind, License, LicenseCode};
-pub use key::{ActivationKey, AgentLimit, Expiry};
-pub use search::{OrderBy, SearchPage, SearchRequest, SortOrder};
+pub use dates::{Date, LocalDateTime, VendorDateTime};
+pub use generated::{ActivationKey, CreateKeyRequest, SearchPage, SearchRequest, UpdateKeyRequest};
+pub use key::{AgentLimit, Expiry};
+pub use requests::{MAX_AGENTS_ALLOWED, RequestError};
+pub use search::{OrderBy, SortOrder};

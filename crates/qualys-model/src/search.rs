@@ -5,9 +5,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::key::ActivationKey;
+use crate::{ActivationKey, SearchPage, SearchRequest};
 
-/// Body of `POST /caui/v1/activation-keys/manage`. Only the fields that are set are sent.
+/// Builder-style setters for the generated [`SearchRequest`] (only the fields that are set are
+/// sent).
 ///
 /// ```
 /// use qualys_model::{OrderBy, SearchRequest, SortOrder};
@@ -22,27 +23,6 @@ use crate::key::ActivationKey;
 /// );
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct SearchRequest {
-    /// Page size asked for (server default 10). The server may answer with a smaller `pageSize`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    /// Sort direction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sort_order: Option<SortOrder>,
-    /// Sort field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub order_by: Option<OrderBy>,
-    /// Query terms (`activationKey.isDisabled:false` …), passed through verbatim.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub query: Option<String>,
-    /// Zero-based page number. Undocumented for this endpoint: inferred from a sibling CAUI endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page_number: Option<u32>,
-}
-
 impl SearchRequest {
     /// An empty request: every field left to the server's default.
     pub fn new() -> Self {
@@ -210,29 +190,6 @@ impl<'de> Deserialize<'de> for OrderBy {
     }
 }
 
-/// One page of search results, exactly as the vendor shapes it.
-///
-/// `content` is required (a body without it is not a page); the counters are optional because the
-/// endpoint is loosely documented. `pageSize` is what the server used, which may differ from the
-/// `limit` asked for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct SearchPage {
-    /// Page size the server applied.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page_size: Option<u64>,
-    /// Total number of keys matching the query.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<u64>,
-    /// Number of pages at this page size.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub no_of_pages: Option<u64>,
-    /// The keys of this page (`null` is read as an empty page).
-    #[serde(deserialize_with = "null_as_empty")]
-    pub content: Vec<ActivationKey>,
-}
-
 impl SearchPage {
     /// Builds a page from its parts.
     pub fn new(
@@ -248,8 +205,4 @@ impl SearchPage {
             content,
         }
     }
-}
-
-fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ActivationKey>, D::Error> {
-    Ok(Option::<Vec<ActivationKey>>::deserialize(d)?.unwrap_or_default())
 }

@@ -91,6 +91,15 @@ fn tolerant_of_unknown_fields_nulls_and_single_values() {
     );
     assert_eq!(key.agent_limit(), Some(AgentLimit::Limited(25)));
     assert_eq!(key.expire_date, Some(Expiry::On("2027-01-01".into())));
+    assert_eq!(
+        key.expire_date
+            .as_ref()
+            .unwrap()
+            .date()
+            .unwrap()
+            .to_string(),
+        "2027-01-01"
+    );
     assert_eq!(key.extra["brandNew"], serde_json::json!({"nested": [1, 2]}));
     // Absent fields stay absent on output; unknown fields come back.
     let out = serde_json::to_value(&key).unwrap();

@@ -1,6 +1,6 @@
 //! The sandbox's keys: the vendor's five sample keys and deterministic generated ones.
 
-use qualys_model::{ActivationKey, Expiry, KeyType, License, SearchPage};
+use qualys_model::{ActivationKey, Expiry, KeyType, License, SearchPage, VendorDateTime};
 
 /// The vendor's sample search response (from the release note), verbatim.
 pub const FIXTURE_SEARCH_RESPONSE: &str = include_str!("../fixtures/seed-search-response.json");
@@ -86,7 +86,7 @@ fn generated_key(i: u64, rng: &mut Rng) -> ActivationKey {
         let nanos = format!("{:09}", rng.below(1_000_000_000));
         format!(".{}", &nanos[..digits])
     };
-    key.date_purchased = Some(format!(
+    key.date_purchased = Some(VendorDateTime::from(format!(
         "20{:02}-{:02}-{:02}T{:02}:{:02}:{:02}{frac}",
         23 + rng.below(3),
         1 + rng.below(12),
@@ -94,7 +94,7 @@ fn generated_key(i: u64, rng: &mut Rng) -> ActivationKey {
         rng.below(24),
         rng.below(60),
         rng.below(60)
-    ));
+    )));
     key.first_name = Some((*rng.pick(FIRST)).to_owned());
     key.last_name = Some((*rng.pick(LAST)).to_owned());
     key.user_name = Some(format!("user{:02}", rng.below(20)));
@@ -105,11 +105,11 @@ fn generated_key(i: u64, rng: &mut Rng) -> ActivationKey {
     }));
     key.is_disabled = Some(rng.below(10) == 0);
     key.expire_date = Some(if rng.below(5) == 0 {
-        Expiry::On(format!(
+        Expiry::On(VendorDateTime::from(format!(
             "2027-{:02}-{:02}",
             1 + rng.below(12),
             1 + rng.below(28)
-        ))
+        )))
     } else {
         Expiry::Never
     });
