@@ -1,14 +1,38 @@
 //! Activation-key operations.
 
 use bytes::Bytes;
-use qualys_model::{OrderBy, SearchPage, SearchRequest, SortOrder};
+use http::Method;
+use qualys_model::{
+    ActivationKey, CreateKeyRequest, OrderBy, RequestError, SearchPage, SearchRequest, SortOrder,
+    UpdateKeyRequest,
+};
 use qualys_transport::{ApiError, Error, Transport};
 use serde::de::DeserializeOwned;
 
-use crate::Pager;
+use crate::{KeyQuery, Pager};
 
-/// Path of the search endpoint.
+/// Path of the search endpoint (and the prefix of get, toggle and delete).
 pub const SEARCH_PATH: &str = "/caui/v1/activation-keys/manage";
+/// Path of create (and the prefix of update).
+pub const CREATE_PATH: &str = "/caui/v1/activation-keys/manage/activation-key";
+
+/// The state of a key after a toggle, as the server's text answer says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyState {
+    /// `Successfully enabled activation key`.
+    Enabled,
+    /// `Successfully disabled activation key`.
+    Disabled,
+}
+
+/// Whether an `ensure_*` call had to change the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// The key was already in the wanted state: nothing was sent but the read.
+    Unchanged,
+    /// The key was toggled into the wanted state.
+    Toggled,
+}
 
 /// Activation-key operations over a [`Transport`]. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -30,6 +54,215 @@ impl ActivationKeys {
             max_items: None,
         }
     }
+
+    /// The key with this id (`GET …/manage/{id}`). An unknown id is `Error::Api` with status 404.
+    pub async fn get(&self, id: u64) -> Result<ActivationKey, Error> {
+        let op = format!("get activation key {id}");
+        let response = self.transport.send(self.get_request(id)?).await?;
+        decode(&op, response)
+    }
+
+    /// Creates a key (`POST …/manage/activation-key`). The request is validated first
+    /// (`maxAgentsAllowed` 1–1,000,000, a non-empty title); never retried, as a retry could create
+    /// the key twice.
+    pub async fn create(&self, request: &CreateKeyRequest) -> Result<ActivationKey, Error> {
+        let op = "create activation key";
+        let response = self.transport.send(self.create_request(request)?).await?;
+        decode(op, response)
+    }
+
+    /// Updates a key (`PATCH …/manage/activation-key/{id}`): only what the request sets changes.
+    /// The vendor does not document the answer; when it is the key, it is returned.
+    pub async fn update(
+        &self,
+        id: u64,
+        request: &UpdateKeyRequest,
+    ) -> Result<Option<ActivationKey>, Error> {
+        let op = format!("update activation key {id}");
+        let response = self
+            .transport
+            .send(self.update_request(id, request)?)
+            .await?;
+        if !response.status().is_success() {
+            return Err(ApiError::from_response(&op, &response).into());
+        }
+        let body = response.body();
+        if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+            decode(&op, response).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Flips the key between enabled and disabled (`PATCH …/manage/{id}`, no body) and returns the
+    /// new state from the server's text answer. The endpoint **toggles**: sending it twice restores
+    /// the original state, so it is never retried.
+    pub async fn toggle(&self, id: u64) -> Result<KeyState, Error> {
+        let op = format!("toggle activation key {id}");
+        let response = self.transport.send(self.toggle_request(id)?).await?;
+        if !response.status().is_success() {
+            return Err(ApiError::from_response(&op, &response).into());
+        }
+        let text = String::from_utf8_lossy(response.body()).to_ascii_lowercase();
+        if text.contains("disabled") {
+            Ok(KeyState::Disabled)
+        } else if text.contains("enabled") {
+            Ok(KeyState::Enabled)
+        } else if let Ok(key) = serde_json::from_slice::<ActivationKey>(response.body()) {
+            match key.is_disabled {
+                Some(true) => Ok(KeyState::Disabled),
+                Some(false) => Ok(KeyState::Enabled),
+                None => Err(unexpected_text(&op, &text)),
+            }
+        } else {
+            Err(unexpected_text(&op, &text))
+        }
+    }
+
+    /// Enables the key if it is disabled: reads it, and toggles only if needed.
+    ///
+    /// **Race:** between the read and the toggle another client may toggle the key. The toggle's
+    /// answer tells the resulting state; if it is not "enabled", this returns `Error::Conflict`
+    /// (and the key is left as the server says — call again to settle it).
+    pub async fn ensure_enabled(&self, id: u64) -> Result<Change, Error> {
+        self.ensure(id, KeyState::Enabled).await
+    }
+
+    /// Disables the key if it is enabled. Same race as [`ensure_enabled`](Self::ensure_enabled).
+    pub async fn ensure_disabled(&self, id: u64) -> Result<Change, Error> {
+        self.ensure(id, KeyState::Disabled).await
+    }
+
+    async fn ensure(&self, id: u64, wanted: KeyState) -> Result<Change, Error> {
+        let key = self.get(id).await?;
+        let current = if key.is_disabled.unwrap_or(false) {
+            KeyState::Disabled
+        } else {
+            KeyState::Enabled
+        };
+        if current == wanted {
+            return Ok(Change::Unchanged);
+        }
+        let now = self.toggle(id).await?;
+        if now == wanted {
+            Ok(Change::Toggled)
+        } else {
+            Err(Error::Conflict {
+                operation: format!("ensure activation key {id} is {wanted:?}").to_lowercase(),
+                message: format!(
+                    "the key was {current:?} when read but is {now:?} after toggling: another \
+                     client changed it meanwhile"
+                )
+                .to_lowercase(),
+            })
+        }
+    }
+
+    /// Deletes the key (`DELETE …/manage/{id}`). The server refuses while agents use the key.
+    pub async fn delete(&self, id: u64) -> Result<(), Error> {
+        let op = format!("delete activation key {id}");
+        let response = self.transport.send(self.delete_request(id)?).await?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(ApiError::from_response(&op, &response).into())
+        }
+    }
+
+    /// The request [`get`](Self::get) sends.
+    pub fn get_request(&self, id: u64) -> Result<http::Request<Bytes>, Error> {
+        self.build(Method::GET, &format!("{SEARCH_PATH}/{id}"), None)
+    }
+
+    /// The request [`create`](Self::create) sends (validated), e.g. for a dry run.
+    pub fn create_request(
+        &self,
+        request: &CreateKeyRequest,
+    ) -> Result<http::Request<Bytes>, Error> {
+        request
+            .validate()
+            .map_err(|e| invalid("create activation key", e))?;
+        self.build(Method::POST, CREATE_PATH, Some(json_body(request)?))
+    }
+
+    /// The request [`update`](Self::update) sends (validated), e.g. for a dry run.
+    pub fn update_request(
+        &self,
+        id: u64,
+        request: &UpdateKeyRequest,
+    ) -> Result<http::Request<Bytes>, Error> {
+        request
+            .validate()
+            .map_err(|e| invalid(&format!("update activation key {id}"), e))?;
+        self.build(
+            Method::PATCH,
+            &format!("{CREATE_PATH}/{id}"),
+            Some(json_body(request)?),
+        )
+    }
+
+    /// The request [`toggle`](Self::toggle) sends.
+    pub fn toggle_request(&self, id: u64) -> Result<http::Request<Bytes>, Error> {
+        self.build(Method::PATCH, &format!("{SEARCH_PATH}/{id}"), None)
+    }
+
+    /// The request [`delete`](Self::delete) sends.
+    pub fn delete_request(&self, id: u64) -> Result<http::Request<Bytes>, Error> {
+        self.build(Method::DELETE, &format!("{SEARCH_PATH}/{id}"), None)
+    }
+
+    fn build(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Bytes>,
+    ) -> Result<http::Request<Bytes>, Error> {
+        build_request(&self.transport, method, path, body)
+    }
+}
+
+fn invalid(operation: &str, e: RequestError) -> Error {
+    Error::Invalid {
+        operation: operation.to_owned(),
+        field: e.field.to_owned(),
+        message: e.message,
+    }
+}
+
+fn unexpected_text(operation: &str, text: &str) -> Error {
+    Error::Decode {
+        operation: operation.to_owned(),
+        path: ".".into(),
+        message: format!(
+            "expected `Successfully enabled/disabled activation key`, got `{}`",
+            text.chars().take(120).collect::<String>()
+        ),
+    }
+}
+
+fn json_body<T: serde::Serialize>(value: &T) -> Result<Bytes, Error> {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .map_err(|e| Error::Config(format!("could not encode the request: {e}")))
+}
+
+/// A request to `path` on the transport's gateway; JSON when there is a body.
+pub(crate) fn build_request(
+    transport: &Transport,
+    method: Method,
+    path: &str,
+    body: Option<Bytes>,
+) -> Result<http::Request<Bytes>, Error> {
+    let mut builder = http::Request::builder()
+        .method(method)
+        .uri(transport.gateway().join(path)?)
+        .header(http::header::ACCEPT, "application/json, text/plain");
+    if body.is_some() {
+        builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+    }
+    builder
+        .body(body.unwrap_or_default())
+        .map_err(|e| Error::Config(format!("could not build the request: {e}")))
 }
 
 /// A search being built: set any of `limit`, `sort_order`, `order_by`, `query`, then
@@ -61,9 +294,10 @@ impl SearchBuilder {
         self
     }
 
-    /// Query terms, passed through verbatim (e.g. `activationKey.isDisabled:false`).
-    pub fn query(mut self, query: impl Into<String>) -> Self {
-        self.request.query = Some(query.into());
+    /// The query: a raw string passed through verbatim (e.g. `activationKey.isDisabled:false`), or
+    /// a typed [`KeyQuery`].
+    pub fn query(mut self, query: impl Into<KeyQuery>) -> Self {
+        self.request.query = Some(query.into().to_string());
         self
     }
 
@@ -105,13 +339,12 @@ pub(crate) async fn search_page(
         Some(p) => format!("search activation keys (page {p})"),
         None => "search activation keys".to_owned(),
     };
-    let body = serde_json::to_vec(request)
-        .map_err(|e| Error::Config(format!("could not encode the search request: {e}")))?;
-    let http_request = http::Request::post(transport.gateway().join(SEARCH_PATH)?)
-        .header(http::header::CONTENT_TYPE, "application/json")
-        .header(http::header::ACCEPT, "application/json")
-        .body(Bytes::from(body))
-        .map_err(|e| Error::Config(format!("could not build the request: {e}")))?;
+    let http_request = build_request(
+        transport,
+        Method::POST,
+        SEARCH_PATH,
+        Some(json_body(request)?),
+    )?;
     let response = transport.send(http_request).await?;
     decode(&operation, response)
 }

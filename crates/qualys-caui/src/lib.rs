@@ -21,7 +21,9 @@
 
 mod keys;
 mod pager;
+mod query;
 
-pub use keys::{ActivationKeys, SEARCH_PATH, SearchBuilder};
-pub use pager::{Completeness, DEFAULT_MAX_PAGES, Pager, Truncation, TruncationReason};
+pub use keys::{ActivationKeys, CREATE_PATH, Change, KeyState, SEARCH_PATH, SearchBuilder};
+pub use pager::{Completeness, DEFAULT_MAX_PAGES, KeyStream, Pager, Truncation, TruncationReason};
 pub use qualys_transport::Error;
+pub use query::KeyQuery;

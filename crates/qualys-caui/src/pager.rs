@@ -1,7 +1,12 @@
 //! Walking every page of a search, honestly.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_util::Stream;
+use qualys_model::ActivationKey;
 
 use qualys_model::{SearchPage, SearchRequest};
 use qualys_transport::{Error, Transport};
@@ -167,17 +172,51 @@ impl Pager {
     /// The next page, or `None` when the walk is over. After an error the walk can be resumed by
     /// calling again: the failed page is requested again.
     pub async fn next_page(&mut self) -> Result<Option<SearchPage>, Error> {
+        loop {
+            let Some((page_number, fetch)) = self.begin() else {
+                return Ok(None);
+            };
+            let page = fetch.await?;
+            if let Some(page) = self.accept(page_number, page) {
+                return Ok(Some(page));
+            }
+            if self.finished.is_some() {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Turns the walk into a stream of keys, one page in memory at a time. After the stream ends,
+    /// [`KeyStream::completeness`] says whether it saw everything.
+    pub fn into_stream(self) -> KeyStream {
+        KeyStream {
+            pager: self,
+            fetch: None,
+            buffer: VecDeque::new(),
+        }
+    }
+
+    /// The request for the next page, as an owned future; `None` when the walk is over.
+    fn begin(&mut self) -> Option<(u32, PageFetch)> {
         if self.finished.is_some() {
-            return Ok(None);
+            return None;
         }
         if self.pages >= self.max_pages {
             self.finish_truncated(TruncationReason::PageLimit(self.max_pages));
-            return Ok(None);
+            return None;
         }
         let page_number = self.next;
         let mut request = self.request.clone();
         request.page_number = Some(page_number);
-        let mut page = search_page(&self.transport, &request).await?;
+        let transport = self.transport.clone();
+        Some((
+            page_number,
+            Box::pin(async move { search_page(&transport, &request).await }),
+        ))
+    }
+
+    /// Takes a fetched page into account; returns it unless the walk ended on it.
+    fn accept(&mut self, page_number: u32, mut page: SearchPage) -> Option<SearchPage> {
         self.next = page_number.saturating_add(1);
         self.pages += 1;
 
@@ -196,7 +235,7 @@ impl Pager {
         }
         if page.content.is_empty() {
             self.finish();
-            return Ok(None);
+            return None;
         }
         if page
             .content
@@ -204,7 +243,7 @@ impl Pager {
             .any(|k| self.previous_ids.contains(&k.id))
         {
             self.finish_truncated(TruncationReason::PagingIgnored { page: page_number });
-            return Ok(None);
+            return None;
         }
         let mut cut = false;
         if let Some(cap) = self.max_items {
@@ -230,7 +269,7 @@ impl Pager {
         } else if last_page || all_counted {
             self.finish();
         }
-        Ok(Some(page))
+        Some(page)
     }
 
     /// Keys received so far.
@@ -285,5 +324,90 @@ impl Pager {
             received: self.received,
             expected: self.expected(),
         }));
+    }
+}
+
+type PageFetch = Pin<Box<dyn std::future::Future<Output = Result<SearchPage, Error>> + Send>>;
+
+/// The keys of a walk as a [`Stream`], fetched a page at a time (see [`Pager::into_stream`]).
+///
+/// An error is yielded as an item; polling again retries the page that failed.
+///
+/// ```no_run
+/// # async fn demo(keys: qualys_caui::ActivationKeys) -> Result<(), qualys_caui::Error> {
+/// use futures_util::TryStreamExt;
+/// let mut stream = keys.search().limit(200).pages().into_stream();
+/// while let Some(key) = stream.try_next().await? {
+///     println!("{}", key.id);
+/// }
+/// assert!(stream.completeness().is_some_and(|c| c.is_complete()));
+/// # Ok(()) }
+/// ```
+pub struct KeyStream {
+    pager: Pager,
+    fetch: Option<(u32, PageFetch)>,
+    buffer: VecDeque<ActivationKey>,
+}
+
+impl KeyStream {
+    /// `None` until the stream has ended; then whether it was complete.
+    pub fn completeness(&self) -> Option<&Completeness> {
+        self.pager.completeness()
+    }
+
+    /// Keys received so far.
+    pub fn received(&self) -> u64 {
+        self.pager.received()
+    }
+
+    /// The server's `totalCount` at the first page.
+    pub fn total_count(&self) -> Option<u64> {
+        self.pager.total_count()
+    }
+}
+
+impl std::fmt::Debug for KeyStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyStream")
+            .field("pager", &self.pager)
+            .field("buffered", &self.buffer.len())
+            .finish()
+    }
+}
+
+impl Stream for KeyStream {
+    type Item = Result<ActivationKey, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(key) = this.buffer.pop_front() {
+                return Poll::Ready(Some(Ok(key)));
+            }
+            if this.fetch.is_none() {
+                match this.pager.begin() {
+                    Some(f) => this.fetch = Some(f),
+                    None => return Poll::Ready(None),
+                }
+            }
+            let Some((page_number, fetch)) = this.fetch.as_mut() else {
+                return Poll::Ready(None);
+            };
+            let page_number = *page_number;
+            match fetch.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(result) => {
+                    this.fetch = None;
+                    match result {
+                        Ok(page) => {
+                            if let Some(page) = this.pager.accept(page_number, page) {
+                                this.buffer.extend(page.content);
+                            }
+                        }
+                        Err(e) => return Poll::Ready(Some(Err(e))),
+                    }
+                }
+            }
+        }
     }
 }

@@ -120,6 +120,52 @@ pub struct LocalDateTime {
     pub nanosecond: u32,
 }
 
+impl LocalDateTime {
+    /// The UTC date-time of a Unix timestamp (seconds and nanoseconds).
+    ///
+    /// ```
+    /// use qualys_model::LocalDateTime;
+    /// assert_eq!(LocalDateTime::from_unix(0, 0).to_string(), "1970-01-01T00:00:00");
+    /// assert_eq!(LocalDateTime::from_unix(1_700_000_000, 5).to_string(), "2023-11-14T22:13:20.000000005");
+    /// ```
+    pub fn from_unix(secs: i64, nanosecond: u32) -> Self {
+        // Days to civil date (proleptic Gregorian), after Howard Hinnant.
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)).clamp(-9999, 9999) as i32;
+        LocalDateTime {
+            date: Date { year, month, day },
+            hour: (rem / 3600) as u8,
+            minute: (rem % 3600 / 60) as u8,
+            second: (rem % 60) as u8,
+            nanosecond: nanosecond.min(999_999_999),
+        }
+    }
+}
+
+impl fmt::Display for LocalDateTime {
+    /// `YYYY-MM-DDTHH:MM:SS`, with nine fractional digits when there are nanoseconds.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}T{:02}:{:02}:{:02}",
+            self.date, self.hour, self.minute, self.second
+        )?;
+        if self.nanosecond > 0 {
+            write!(f, ".{:09}", self.nanosecond)?;
+        }
+        Ok(())
+    }
+}
+
 /// A date-time field exactly as the vendor sent it (`datePurchased`, `expireDate`), with parsing on
 /// demand. Serialises back to the same text, so nothing is lost when the vendor changes format.
 ///

@@ -65,17 +65,27 @@ pub fn generate_keys(n: usize, seed: u64) -> Vec<ActivationKey> {
     (0..n).map(|i| generated_key(i as u64, &mut rng)).collect()
 }
 
-fn generated_key(i: u64, rng: &mut Rng) -> ActivationKey {
-    let mut key = ActivationKey::new(GENERATED_ID_BASE + i);
-    key.title = Some(format!("{}-{i:07}", rng.pick(WORDS)));
-    key.activation_key = Some(format!(
+/// A GUID-like activation key derived from a key id (for keys created in the sandbox).
+pub(crate) fn activation_key_for(id: u64) -> String {
+    let mut rng = Rng(id ^ 0x005E_ED0F_AC71_7A7E);
+    guid(&mut rng)
+}
+
+fn guid(rng: &mut Rng) -> String {
+    format!(
         "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
         rng.next() as u32,
         rng.next() as u16,
         rng.next() as u16,
         rng.next() as u16,
         rng.next() & 0xFFFF_FFFF_FFFF
-    ));
+    )
+}
+
+fn generated_key(i: u64, rng: &mut Rng) -> ActivationKey {
+    let mut key = ActivationKey::new(GENERATED_ID_BASE + i);
+    key.title = Some(format!("{}-{i:07}", rng.pick(WORDS)));
+    key.activation_key = Some(guid(rng));
     key.count_used = Some(rng.below(40));
     let limited = rng.below(3) == 0;
     key.count_purchased = Some(if limited { 50 + rng.below(950) } else { 0 });

@@ -14,6 +14,13 @@
 //!   with `limit`, `sortOrder`, `orderBy`, `query` and zero-based `pageNumber`, answering
 //!   `{pageSize, totalCount, noOfPages, content}`.
 //!
+//! * `GET`, `PATCH` (toggle: answers `Successfully disabled activation key` / `… enabled …` as text)
+//!   and `DELETE` (`Successfully deleted activation key`; refused while agents use the key) on
+//!   `/caui/v1/activation-keys/manage/{id}`; 404 for unknown ids.
+//! * `POST /caui/v1/activation-keys/manage/activation-key` (create) and `PATCH …/activation-key/{id}`
+//!   (update): unique titles (a duplicate gets `CA_1001_DUPLICATE_KEY`), `maxAgentsAllowed` in
+//!   1–1,000,000, dates as `YYYY-MM-DD`, licenses added and removed case-insensitively.
+//!
 //! Its data are the five keys of the vendor's sample response, with their exact field values, plus
 //! any number of generated keys, deterministic from a seed.
 //!
@@ -255,6 +262,11 @@ impl Sandbox {
     /// the past, to test expiry).
     pub fn mint_token(&self, lifetime_secs: i64) -> String {
         self.state.jwt.mint(&self.state.client_id, lifetime_secs)
+    }
+
+    /// Sets how many agents use a key (a key in use cannot be deleted). `false` for an unknown id.
+    pub fn set_count_used(&self, id: u64, used: u64) -> bool {
+        self.state.set_count_used(id, used)
     }
 
     /// Changes the lifetime of tokens minted from now on.

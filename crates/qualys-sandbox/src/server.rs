@@ -1,5 +1,8 @@
 //! The HTTP server: routing, authentication and the search endpoint.
 
+// Handlers return ready-made error responses as their `Err` values: one per request, never hot.
+#![allow(clippy::result_large_err)]
+
 use std::cmp::Ordering as CmpOrdering;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +23,63 @@ use crate::{SandboxConfig, SandboxError, SandboxStats, data, query};
 
 const MAX_BODY: usize = 1 << 20;
 const SEARCH_PATH: &str = "/caui/v1/activation-keys/manage";
+const KEY_PREFIX: &str = "/caui/v1/activation-keys/manage/";
+const CREATE_PATH: &str = "/caui/v1/activation-keys/manage/activation-key";
+const UPDATE_PREFIX: &str = "/caui/v1/activation-keys/manage/activation-key/";
+
+/// The keys, with an index by id.
+pub(crate) struct Store {
+    keys: Vec<ActivationKey>,
+    by_id: HashMap<u64, usize>,
+    next_id: u64,
+}
+
+impl Store {
+    fn new(keys: Vec<ActivationKey>) -> Self {
+        let next_id = keys
+            .iter()
+            .map(|k| k.id)
+            .max()
+            .unwrap_or(0)
+            .max(800_000_000)
+            + 1;
+        let mut store = Store {
+            keys,
+            by_id: HashMap::new(),
+            next_id,
+        };
+        store.reindex();
+        store
+    }
+
+    fn reindex(&mut self) {
+        self.by_id = self
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.id, i))
+            .collect();
+    }
+
+    fn get(&self, id: u64) -> Option<&ActivationKey> {
+        self.by_id.get(&id).map(|&i| &self.keys[i])
+    }
+
+    fn get_mut(&mut self, id: u64) -> Option<&mut ActivationKey> {
+        let i = *self.by_id.get(&id)?;
+        self.keys.get_mut(i)
+    }
+
+    fn title_taken(&self, title: &str, except: Option<u64>) -> bool {
+        self.keys
+            .iter()
+            .any(|k| k.title.as_deref() == Some(title) && Some(k.id) != except)
+    }
+}
+
+fn parse_id(s: &str) -> Option<u64> {
+    s.parse().ok()
+}
 
 type IndexKey = (Option<String>, bool, String);
 
@@ -32,7 +92,7 @@ pub(crate) struct State {
     revoked_through: AtomicU64,
     pub jwt: Jwt,
     token_lifetime_secs: AtomicU64,
-    keys: RwLock<Vec<ActivationKey>>,
+    keys: RwLock<Store>,
     /// Sorted, filtered views of `keys` by (orderBy, descending, query), so paging a large list
     /// does not re-sort it for every page.
     views: Mutex<HashMap<IndexKey, Arc<Vec<u32>>>>,
@@ -53,6 +113,7 @@ impl State {
             Vec::new()
         };
         keys.extend(data::generate_keys(config.generated_keys, config.seed));
+        let keys = Store::new(keys);
         Ok(Self {
             client_id: config.client_id.clone(),
             client_secret: config.client_secret.clone(),
@@ -73,7 +134,29 @@ impl State {
     }
 
     pub fn key_count(&self) -> usize {
-        self.keys.read().map(|k| k.len()).unwrap_or(0)
+        self.keys.read().map(|k| k.keys.len()).unwrap_or(0)
+    }
+
+    /// Applies a change to the store and drops the cached search views.
+    fn mutate<T>(&self, f: impl FnOnce(&mut Store) -> T) -> Option<T> {
+        let mut store = self.keys.write().ok()?;
+        let out = f(&mut store);
+        if let Ok(mut views) = self.views.lock() {
+            views.clear();
+        }
+        Some(out)
+    }
+
+    /// Sets `countUsed` of a key (to test deletion of keys in use).
+    pub fn set_count_used(&self, id: u64, used: u64) -> bool {
+        self.mutate(|store| match store.get_mut(id) {
+            Some(k) => {
+                k.count_used = Some(used);
+                true
+            }
+            None => false,
+        })
+        .unwrap_or(false)
     }
 
     pub fn stats(&self) -> SandboxStats {
@@ -145,6 +228,19 @@ async fn handle(req: Request<Incoming>, state: &State) -> Response<Full<Bytes>> 
         (Method::POST, "/auth/oidc" | "/auth/oauth") => client_credentials(&parts.headers, state),
         (Method::POST, "/auth") => password_login(&body, state),
         (Method::POST, SEARCH_PATH) => search(&body, state),
+        (Method::POST, CREATE_PATH) => create(&body, state),
+        (method, p) if p.starts_with(UPDATE_PREFIX) => match parse_id(&p[UPDATE_PREFIX.len()..]) {
+            Some(id) if method == Method::PATCH => update(id, &body, state),
+            Some(_) => json_error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
+            None => json_error(StatusCode::NOT_FOUND, "No such endpoint"),
+        },
+        (method, p) if p.starts_with(KEY_PREFIX) => match parse_id(&p[KEY_PREFIX.len()..]) {
+            Some(id) if method == Method::GET => get(id, state),
+            Some(id) if method == Method::PATCH => toggle(id, state),
+            Some(id) if method == Method::DELETE => delete(id, state),
+            Some(_) => json_error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
+            None => json_error(StatusCode::NOT_FOUND, "No such endpoint"),
+        },
         (_, "/auth" | "/auth/oidc" | "/auth/oauth" | SEARCH_PATH) => {
             json_error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
         }
@@ -297,10 +393,11 @@ fn search(body: &[u8], state: &State) -> Response<Full<Bytes>> {
         Ok(p) => p,
         Err(msg) => return json_error(StatusCode::BAD_REQUEST, &msg),
     };
-    let Ok(keys) = state.keys.read() else {
+    let Ok(store) = state.keys.read() else {
         return json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error");
     };
-    let view = view(state, &keys, &params);
+    let keys = &store.keys;
+    let view = view(state, keys, &params);
     let total = view.len() as u64;
     let page_size = params.page_size;
     let start = (params.page_number as usize).saturating_mul(page_size as usize);
@@ -319,6 +416,247 @@ fn search(body: &[u8], state: &State) -> Response<Full<Bytes>> {
     match serde_json::to_vec(&page) {
         Ok(bytes) => json(StatusCode::OK, bytes),
         Err(_) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
+    }
+}
+
+fn not_found(id: u64) -> Response<Full<Bytes>> {
+    json_error(
+        StatusCode::NOT_FOUND,
+        &format!("Activation key {id} not found"),
+    )
+}
+
+fn key_json(key: &ActivationKey) -> Response<Full<Bytes>> {
+    match serde_json::to_vec(key) {
+        Ok(bytes) => json(StatusCode::OK, bytes),
+        Err(_) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
+    }
+}
+
+fn get(id: u64, state: &State) -> Response<Full<Bytes>> {
+    let Ok(store) = state.keys.read() else {
+        return json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error");
+    };
+    match store.get(id) {
+        Some(k) => key_json(k),
+        None => not_found(id),
+    }
+}
+
+fn toggle(id: u64, state: &State) -> Response<Full<Bytes>> {
+    let outcome = state.mutate(|store| {
+        let key = store.get_mut(id)?;
+        let disabled = !key.is_disabled.unwrap_or(false);
+        key.is_disabled = Some(disabled);
+        Some(disabled)
+    });
+    match outcome.flatten() {
+        Some(true) => text(
+            StatusCode::OK,
+            "Successfully disabled activation key".into(),
+        ),
+        Some(false) => text(StatusCode::OK, "Successfully enabled activation key".into()),
+        None => not_found(id),
+    }
+}
+
+fn delete(id: u64, state: &State) -> Response<Full<Bytes>> {
+    let outcome = state.mutate(|store| {
+        let used = store.get(id)?.count_used.unwrap_or(0);
+        if used > 0 {
+            return Some(Err(used));
+        }
+        store.keys.retain(|k| k.id != id);
+        store.reindex();
+        Some(Ok(()))
+    });
+    match outcome.flatten() {
+        Some(Ok(())) => text(StatusCode::OK, "Successfully deleted activation key".into()),
+        Some(Err(used)) => json_error(
+            StatusCode::BAD_REQUEST,
+            &format!("Activation key {id} is used by {used} agent(s) and cannot be deleted"),
+        ),
+        None => not_found(id),
+    }
+}
+
+/// The fields create and update accept, read leniently so the sandbox can say what is wrong.
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct KeyInput {
+    title: Option<String>,
+    network_id: Option<u64>,
+    expire_date: Option<String>,
+    remove_expire_date: Option<bool>,
+    max_agents_allowed: Option<i64>,
+    remove_max_agents_allowed: Option<bool>,
+    apply_to_existing_agents: Option<bool>,
+    licenses: Option<Vec<String>>,
+    add_licenses: Option<Vec<String>>,
+    remove_licenses: Option<Vec<String>>,
+    tags: Option<Vec<serde_json::Value>>,
+}
+
+impl KeyInput {
+    fn parse(body: &[u8]) -> Result<Self, Response<Full<Bytes>>> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self::default());
+        }
+        serde_json::from_slice(body).map_err(|e| {
+            json_error(
+                StatusCode::BAD_REQUEST,
+                &format!("Malformed JSON request: {e}"),
+            )
+        })
+    }
+
+    fn check(&self) -> Result<(), Response<Full<Bytes>>> {
+        let bad = |m: String| Err(json_error(StatusCode::BAD_REQUEST, &m));
+        if let Some(n) = self.max_agents_allowed
+            && !(1..=1_000_000).contains(&n)
+        {
+            return bad(format!(
+                "maxAgentsAllowed must be between 1 and 1000000, got {n}"
+            ));
+        }
+        if let Some(d) = &self.expire_date
+            && d.parse::<qualys_model::Date>().is_err()
+        {
+            return bad(format!("expireDate must be a date (YYYY-MM-DD), got `{d}`"));
+        }
+        if let Some(t) = &self.title
+            && t.trim().is_empty()
+        {
+            return bad("title must not be empty".into());
+        }
+        Ok(())
+    }
+}
+
+fn duplicate(title: &str) -> Response<Full<Bytes>> {
+    let body = serde_json::json!({
+        "errorCode": "CA_1001_DUPLICATE_KEY",
+        "message": format!("An activation key titled '{title}' already exists"),
+    });
+    json(StatusCode::BAD_REQUEST, body.to_string().into_bytes())
+}
+
+fn licenses(list: &[String]) -> Vec<qualys_model::License> {
+    list.iter()
+        .map(|l| qualys_model::License::from(l.as_str()))
+        .collect()
+}
+
+fn create(body: &[u8], state: &State) -> Response<Full<Bytes>> {
+    let input = match KeyInput::parse(body).and_then(|i| i.check().map(|()| i)) {
+        Ok(i) => i,
+        Err(resp) => return resp,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let created = state.mutate(|store| {
+        if let Some(t) = &input.title
+            && store.title_taken(t, None)
+        {
+            return Err(duplicate(t));
+        }
+        let id = store.next_id;
+        store.next_id += 1;
+        let mut key = ActivationKey::new(id);
+        key.title = input.title.clone();
+        key.activation_key = Some(data::activation_key_for(id));
+        key.network_id = Some(input.network_id.unwrap_or(0));
+        key.count_used = Some(0);
+        // [INF] absent maxAgentsAllowed: the sandbox answers an unlimited key (countPurchased 0).
+        let cap = input.max_agents_allowed.unwrap_or(0) as u64;
+        key.count_purchased = Some(cap);
+        key.date_purchased = Some(
+            qualys_model::LocalDateTime::from_unix(now.as_secs() as i64, now.subsec_nanos())
+                .to_string()
+                .into(),
+        );
+        key.first_name = Some("Sandbox".into());
+        key.last_name = Some("User".into());
+        key.user_name = Some(state.client_id.clone());
+        key.key_type = Some(qualys_model::KeyType::from(if cap == 0 {
+            "Unlimited"
+        } else {
+            "COUNT_LIMITED"
+        }));
+        key.is_disabled = Some(false);
+        key.expire_date = Some(match &input.expire_date {
+            Some(d) => Expiry::On(d.as_str().into()),
+            None => Expiry::Never,
+        });
+        key.licenses = Some(licenses(input.licenses.as_deref().unwrap_or_default()));
+        key.tags = Some(input.tags.clone().unwrap_or_default());
+        key.apply_to_existing_agents = Some(false);
+        store.keys.push(key.clone());
+        store.reindex();
+        Ok(key)
+    });
+    match created {
+        Some(Ok(key)) => key_json(&key),
+        Some(Err(resp)) => resp,
+        None => json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
+    }
+}
+
+fn update(id: u64, body: &[u8], state: &State) -> Response<Full<Bytes>> {
+    let input = match KeyInput::parse(body).and_then(|i| i.check().map(|()| i)) {
+        Ok(i) => i,
+        Err(resp) => return resp,
+    };
+    let updated = state.mutate(|store| {
+        if store.get(id).is_none() {
+            return Err(not_found(id));
+        }
+        if let Some(t) = &input.title
+            && store.title_taken(t, Some(id))
+        {
+            return Err(duplicate(t));
+        }
+        let Some(key) = store.get_mut(id) else {
+            return Err(not_found(id));
+        };
+        if let Some(t) = &input.title {
+            key.title = Some(t.clone());
+        }
+        if let Some(n) = input.network_id {
+            key.network_id = Some(n);
+        }
+        if let Some(d) = &input.expire_date {
+            key.expire_date = Some(Expiry::On(d.as_str().into()));
+        }
+        if input.remove_expire_date == Some(true) {
+            key.expire_date = Some(Expiry::Never);
+        }
+        if let Some(n) = input.max_agents_allowed {
+            key.count_purchased = Some(n as u64);
+            key.key_type = Some(qualys_model::KeyType::from("COUNT_LIMITED"));
+        }
+        if input.remove_max_agents_allowed == Some(true) {
+            key.count_purchased = Some(0);
+            key.key_type = Some(qualys_model::KeyType::from("Unlimited"));
+        }
+        if let Some(apply) = input.apply_to_existing_agents {
+            key.apply_to_existing_agents = Some(apply);
+        }
+        let list = key.licenses.get_or_insert_with(Vec::new);
+        for l in licenses(input.add_licenses.as_deref().unwrap_or_default()) {
+            if !list.contains(&l) {
+                list.push(l);
+            }
+        }
+        let remove = licenses(input.remove_licenses.as_deref().unwrap_or_default());
+        list.retain(|l| !remove.contains(l));
+        Ok(key.clone())
+    });
+    match updated {
+        Some(Ok(key)) => key_json(&key),
+        Some(Err(resp)) => resp,
+        None => json_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
     }
 }
 

@@ -42,6 +42,24 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
+    /// The request was refused before sending: the server would reject it.
+    #[error("{operation}: invalid {field}: {message}")]
+    Invalid {
+        /// The operation.
+        operation: String,
+        /// The wire name of the offending field.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The resource changed under us (e.g. a key toggled by someone else meanwhile).
+    #[error("{operation}: {message}")]
+    Conflict {
+        /// The operation.
+        operation: String,
+        /// What happened.
+        message: String,
+    },
     /// The client is misconfigured.
     #[error("configuration error: {0}")]
     Config(String),
@@ -54,7 +72,8 @@ impl Error {
             Error::Auth(e) => e.is_retryable(),
             Error::Connection { .. } | Error::Timeout { .. } => true,
             Error::Api(e) => matches!(e.status, 429 | 502 | 503 | 504),
-            Error::Config(_) | Error::Decode { .. } => false,
+            Error::Config(_) | Error::Decode { .. } | Error::Invalid { .. } => false,
+            Error::Conflict { .. } => false,
         }
     }
 

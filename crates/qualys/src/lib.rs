@@ -25,8 +25,13 @@ pub use qualys_caui as caui;
 pub use qualys_model as model;
 pub use qualys_transport as transport;
 
-pub use qualys_caui::{ActivationKeys, Completeness, Pager, SearchBuilder};
-pub use qualys_model::{ActivationKey, OrderBy, SearchPage, SortOrder};
+pub use qualys_caui::{
+    ActivationKeys, Change, Completeness, KeyQuery, KeyState, KeyStream, Pager, SearchBuilder,
+};
+pub use qualys_model::{
+    ActivationKey, CreateKeyRequest, Date, License, LicenseCode, OrderBy, SearchPage, SortOrder,
+    UpdateKeyRequest,
+};
 pub use qualys_transport::{ApiError, Error};
 
 use qualys_auth::{Clock, CredentialsEndpoint, Platform, TokenCache, TokenEncryption, TokenSource};
@@ -94,6 +99,43 @@ impl Client {
     /// The HTTP stack, for requests the SDK does not cover yet.
     pub fn transport(&self) -> &Transport {
         &self.transport
+    }
+
+    /// Sends any request to the gateway through the authenticated stack (token, refresh and retry
+    /// on 401) and returns the raw response, whatever its status: the escape hatch for endpoints
+    /// the SDK does not cover yet. `path` is relative to the gateway (`/caui/v1/...`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: qualys::Client) -> Result<(), qualys::Error> {
+    /// let response = client
+    ///     .raw(http::Method::GET, "/caui/v1/activation-keys/manage/12345678", None)
+    ///     .await?;
+    /// println!("{} {}", response.status(), String::from_utf8_lossy(response.body()));
+    /// # Ok(()) }
+    /// ```
+    pub async fn raw(
+        &self,
+        method: http::Method,
+        path: &str,
+        json: Option<&serde_json::Value>,
+    ) -> Result<http::Response<bytes::Bytes>, Error> {
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(self.transport.gateway().join(path)?)
+            .header(http::header::ACCEPT, "application/json, text/plain");
+        let body = match json {
+            Some(v) => {
+                builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+                bytes::Bytes::from(serde_json::to_vec(v).map_err(|e| {
+                    Error::Config(format!("could not encode the request body: {e}"))
+                })?)
+            }
+            None => bytes::Bytes::new(),
+        };
+        let request = builder
+            .body(body)
+            .map_err(|e| Error::Config(format!("could not build the request: {e}")))?;
+        self.transport.send(request).await
     }
 
     /// The token cache.
