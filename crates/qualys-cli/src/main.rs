@@ -1,5 +1,6 @@
 //! `qualys`: the command-line tool for the Qualys Cloud Agent API.
 
+mod keys;
 mod output;
 
 use std::io::{IsTerminal, Write};
@@ -9,13 +10,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use qualys::auth::{ExpirySource, ExposeSecret, Platform};
-use qualys::{Client, Completeness, Error, OrderBy, SortOrder};
+use qualys::{Client, Completeness, Date, Error, OrderBy, SortOrder};
 use qualys_sandbox::{Sandbox, SandboxConfig};
 
 use output::{Format, Writer};
 
 /// Exit codes, documented in `--help` and the README.
-mod exit {
+pub(crate) mod exit {
     pub const OTHER: u8 = 1;
     pub const USAGE: u8 = 2;
     pub const AUTH: u8 = 3;
@@ -109,12 +110,120 @@ enum AuthCommand {
 }
 
 #[derive(Debug, Subcommand)]
-enum KeysCommand {
+pub(crate) enum KeysCommand {
     /// List (search) activation keys.
     #[command(
         after_help = "Examples:\n  qualys --sandbox keys list\n  qualys keys list --query 'activationKey.isDisabled:false' --order-by title --desc\n  qualys keys list --all -o ndjson > keys.ndjson"
     )]
     List(ListArgs),
+    /// Show one key.
+    #[command(after_help = "Example:\n  qualys --sandbox keys get 12345678 -o json")]
+    Get {
+        /// The key's id.
+        id: u64,
+    },
+    /// Create a key.
+    #[command(
+        after_help = "Example:\n  qualys keys create --title linux-golden-image --max-agents 500 --license VM --license PA --expire-date 2027-06-30"
+    )]
+    Create(CreateArgs),
+    /// Change a key: only what you pass changes.
+    #[command(
+        after_help = "Example:\n  qualys keys update 12345678 --title renamed --no-expiry --add-license EDR"
+    )]
+    Update(UpdateArgs),
+    /// Enable a key (does nothing if it is enabled already).
+    #[command(after_help = "Example:\n  qualys keys enable 12345678")]
+    Enable(IdArgs),
+    /// Disable a key (does nothing if it is disabled already).
+    #[command(after_help = "Example:\n  qualys keys disable 12345678")]
+    Disable(IdArgs),
+    /// Flip a key between enabled and disabled (the raw vendor operation).
+    #[command(after_help = "Example:\n  qualys keys toggle 12345678")]
+    Toggle(IdArgs),
+    /// Delete a key (asks for confirmation; refused while agents use it).
+    #[command(after_help = "Example:\n  qualys keys delete 12345678 --yes")]
+    Delete {
+        #[command(flatten)]
+        target: IdArgs,
+        /// Do not ask for confirmation (required when not on a terminal).
+        #[arg(short, long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IdArgs {
+    /// The key's id.
+    pub(crate) id: u64,
+    /// Print the request that would be sent, and send nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// Title (unique).
+    #[arg(long)]
+    title: String,
+    /// Network id.
+    #[arg(long, value_name = "ID")]
+    network_id: Option<u64>,
+    /// Expiry date, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    expire_date: Option<Date>,
+    /// Agent cap, 1-1000000 (default: unlimited).
+    #[arg(long, value_name = "N")]
+    max_agents: Option<u32>,
+    /// License code to grant (repeatable), e.g. VM, PA, EDR, SwCA.
+    #[arg(long = "license", value_name = "CODE")]
+    licenses: Vec<String>,
+    /// Tag id (repeatable).
+    #[arg(long = "tag", value_name = "ID")]
+    tags: Vec<u64>,
+    /// Print the request that would be sent, and send nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UpdateArgs {
+    /// The key's id.
+    id: u64,
+    /// New title.
+    #[arg(long)]
+    title: Option<String>,
+    /// New network id.
+    #[arg(long, value_name = "ID")]
+    network_id: Option<u64>,
+    /// New expiry date, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE", value_parser = parse_date, conflicts_with = "no_expiry")]
+    expire_date: Option<Date>,
+    /// Remove the expiry.
+    #[arg(long)]
+    no_expiry: bool,
+    /// New agent cap, 1-1000000.
+    #[arg(long, value_name = "N", conflicts_with = "unlimited")]
+    max_agents: Option<u32>,
+    /// Remove the agent cap.
+    #[arg(long)]
+    unlimited: bool,
+    /// Apply the change to agents already installed with the key.
+    #[arg(long)]
+    apply_to_existing_agents: bool,
+    /// License to add (repeatable).
+    #[arg(long = "add-license", value_name = "CODE")]
+    add_licenses: Vec<String>,
+    /// License to remove (repeatable).
+    #[arg(long = "remove-license", value_name = "CODE")]
+    remove_licenses: Vec<String>,
+    /// Print the request that would be sent, and send nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    s.parse()
 }
 
 #[derive(Debug, Args)]
@@ -160,7 +269,7 @@ impl From<SortField> for OrderBy {
 }
 
 /// A failure that ends the command: what to say and which exit code.
-struct Failure {
+pub(crate) struct Failure {
     code: u8,
     message: String,
     /// stdout was closed by the reader (`| head`): not an error.
@@ -168,7 +277,7 @@ struct Failure {
 }
 
 impl Failure {
-    fn new(code: u8, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: u8, message: impl Into<String>) -> Self {
         Failure {
             code,
             message: message.into(),
@@ -182,7 +291,7 @@ impl From<Error> for Failure {
         let code = match &e {
             Error::Auth(qualys::auth::AuthError::Config(_)) => exit::USAGE,
             Error::Auth(a) if !a.is_retryable() => exit::AUTH,
-            Error::Config(_) => exit::USAGE,
+            Error::Config(_) | Error::Invalid { .. } => exit::USAGE,
             Error::Api(api) if api.status == 404 => exit::NOT_FOUND,
             Error::Api(api) if api.status == 429 => exit::THROTTLED,
             Error::Api(api) if api.status == 401 || api.status == 403 => exit::AUTH,
@@ -274,6 +383,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
     match cli.command {
         Command::Keys(KeysCommand::List(args)) => list(&client, args, cli.output).await,
+        Command::Keys(other) => keys::run(&client, other, cli.output).await,
         Command::Auth(AuthCommand::Token) => auth_token(&client).await,
         Command::Auth(AuthCommand::Status) => auth_status(&client, cli.output).await,
     }
