@@ -77,7 +77,20 @@ fn emit_struct(out: &mut String, name: &str, schema: &Yaml) -> Result<(), String
         let prop = prop.as_str().ok_or("a property name is not a string")?;
         doc_comment(out, "    ", p["description"].as_str().unwrap_or(prop));
         let ty = rust_type(p).map_err(|e| format!("{name}.{prop}: {e}"))?;
-        let with = p["x-rust-deserialize-with"].as_str();
+        // Response schemas read optional scalars leniently: one odd value never fails a page.
+        let lenient = match (schema["x-rust-tolerant"].as_bool(), ty.as_str()) {
+            (Some(true), "u64") => Some("crate::tolerant::lenient_u64"),
+            (Some(true), "bool") => Some("crate::tolerant::lenient_bool"),
+            (Some(true), "String") => Some("crate::tolerant::lenient_string"),
+            _ => None,
+        };
+        let with = p["x-rust-deserialize-with"]
+            .as_str()
+            .or(if is_required_prop(&required, prop) {
+                None
+            } else {
+                lenient
+            });
         let is_required = required.contains(&prop);
         let mut attrs = Vec::new();
         if !is_required {
@@ -107,6 +120,10 @@ fn emit_struct(out: &mut String, name: &str, schema: &Yaml) -> Result<(), String
     }
     out.push_str("}\n");
     Ok(())
+}
+
+fn is_required_prop(required: &[&str], prop: &str) -> bool {
+    required.contains(&prop)
 }
 
 fn rust_type(p: &Yaml) -> Result<String, String> {

@@ -38,7 +38,10 @@ fn render(req: http::Request<bytes::Bytes>) -> String {
 #[test]
 fn search_bodies() {
     let k = keys();
-    insta::assert_snapshot!("search_default", serde_json::to_string(k.search().request()).unwrap());
+    insta::assert_snapshot!(
+        "search_default",
+        serde_json::to_string(k.search().request()).unwrap()
+    );
     let full = k
         .search()
         .limit(200)
@@ -46,9 +49,18 @@ fn search_bodies() {
         .order_by(OrderBy::CreatedOn)
         .query(KeyQuery::new().is_disabled(false).count_purchased(0))
         .page_number(3);
-    insta::assert_snapshot!("search_full", serde_json::to_string(full.request()).unwrap());
-    let raw = k.search().query("qualys.agent.activationKey.id: 42").order_by(OrderBy::Other("NAME".into()));
-    insta::assert_snapshot!("search_raw_query", serde_json::to_string(raw.request()).unwrap());
+    insta::assert_snapshot!(
+        "search_full",
+        serde_json::to_string(full.request()).unwrap()
+    );
+    let raw = k
+        .search()
+        .query("qualys.agent.activationKey.id: 42")
+        .order_by(OrderBy::Other("NAME".into()));
+    insta::assert_snapshot!(
+        "search_raw_query",
+        serde_json::to_string(raw.request()).unwrap()
+    );
 }
 
 #[test]
@@ -70,7 +82,10 @@ fn mutation_requests() {
         .apply_to_existing_agents(true)
         .add_license(LicenseCode::Edr)
         .remove_license(LicenseCode::Pm);
-    insta::assert_snapshot!("update", render(k.update_request(12345678, &update).unwrap()));
+    insta::assert_snapshot!(
+        "update",
+        render(k.update_request(12345678, &update).unwrap())
+    );
     insta::assert_snapshot!("get", render(k.get_request(12345678).unwrap()));
     insta::assert_snapshot!("toggle", render(k.toggle_request(12345678).unwrap()));
     insta::assert_snapshot!("delete", render(k.delete_request(12345678).unwrap()));

@@ -116,8 +116,12 @@ macro_rules! tolerant_code {
         }
 
         impl<'de> serde::Deserialize<'de> for $wrapper {
+            /// A string; any other JSON value is kept as its text rather than failing the page.
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(d)?;
+                let text = match serde_json::Value::deserialize(d)? {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                };
                 Ok(Self { code: $kind::parse(&text), text })
             }
         }

@@ -44,13 +44,25 @@ pub struct SearchRequest {
 #[non_exhaustive]
 pub struct SearchPage {
     /// Page size the server applied (may differ from the limit asked) \[DOC sample\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::tolerant::lenient_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub page_size: Option<u64>,
     /// Total number of keys matching the query \[DOC\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::tolerant::lenient_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub total_count: Option<u64>,
     /// Number of pages at this page size \[DOC\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::tolerant::lenient_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub no_of_pages: Option<u64>,
     /// The keys of this page (null is read as an empty page).
     #[serde(deserialize_with = "crate::tolerant::null_as_empty")]
@@ -68,39 +80,75 @@ pub struct ActivationKey {
     pub id: u64,
     /// The key's title; unique by convention (the legacy API rejects duplicates with
     /// CA_1001_DUPLICATE_KEY \[DOC, legacy\]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::tolerant::lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub title: Option<String>,
     /// The activation key itself, a GUID-like string \[DOC\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::tolerant::lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub activation_key: Option<String>,
     /// Network id, 0 for none \[DOC\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::tolerant::lenient_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub network_id: Option<u64>,
     /// Agents using the key \[DOC\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::tolerant::lenient_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub count_used: Option<u64>,
     /// Maximum number of agents; 0 means unlimited \[DOC\] — prefer ActivationKey::agent_limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::tolerant::lenient_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub count_purchased: Option<u64>,
     /// Creation time, zone-less local date-time with 0–9 fractional digits \[DOC sample, OBS\];
     /// kept verbatim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_purchased: Option<VendorDateTime>,
     /// First name of the creator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::tolerant::lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub first_name: Option<String>,
     /// Last name of the creator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::tolerant::lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_name: Option<String>,
     /// User name of the creator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::tolerant::lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_name: Option<String>,
     /// Only `Unlimited` is documented; legacy names UNLIMITED, COUNT_LIMITED, TIME_LIMITED,
     /// COUNT_TIME_LIMITED \[DOC, legacy\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_type: Option<KeyType>,
     /// Whether the key is disabled \[DOC\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::tolerant::lenient_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_disabled: Option<bool>,
     /// null: never expires \[DOC\]; format when set undocumented \[INF\]: absent (None), null
     /// (Expiry::Never) or a date.
@@ -126,7 +174,11 @@ pub struct ActivationKey {
     )]
     pub tags: Option<Vec<serde_json::Value>>,
     /// Whether changes apply to agents already installed with the key \[DOC\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::tolerant::lenient_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub apply_to_existing_agents: Option<bool>,
     /// Fields this version of the crate does not know, kept verbatim.
     #[serde(flatten)]

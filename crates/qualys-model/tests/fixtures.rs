@@ -121,3 +121,28 @@ fn a_page_without_content_is_an_error_but_null_content_is_empty() {
     let page: SearchPage = serde_json::from_str(r#"{"content":null}"#).unwrap();
     assert!(page.content.is_empty());
 }
+
+#[test]
+fn one_odd_value_never_fails_a_page() {
+    let page: SearchPage = serde_json::from_str(
+        r#"{"pageSize":"2","totalCount":"2","noOfPages":1,"content":[
+            {"id":1,"countUsed":"7","countPurchased":"lots","title":42,"isDisabled":"TRUE",
+             "networkId":-1,"datePurchased":1736445662,"expireDate":{"odd":true},"licenses":null,
+             "firstName":["x"]},
+            {"id":2}
+        ]}"#,
+    )
+    .unwrap();
+    assert_eq!((page.page_size, page.total_count), (Some(2), Some(2)));
+    let k = &page.content[0];
+    assert_eq!(k.count_used, Some(7));
+    assert_eq!(k.count_purchased, None);
+    assert_eq!(k.title.as_deref(), Some("42"));
+    assert_eq!(k.is_disabled, Some(true));
+    assert_eq!(k.network_id, None);
+    assert_eq!(k.date_purchased.as_deref(), Some("1736445662"));
+    assert_eq!(k.expire_date, Some(Expiry::On(r#"{"odd":true}"#.into())));
+    assert_eq!(k.licenses, None);
+    assert_eq!(k.first_name, None);
+    assert_eq!(page.content[1], ActivationKey::new(2));
+}
