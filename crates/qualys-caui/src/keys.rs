@@ -6,7 +6,7 @@ use qualys_model::{
     ActivationKey, CreateKeyRequest, OrderBy, RequestError, SearchPage, SearchRequest, SortOrder,
     UpdateKeyRequest,
 };
-use qualys_transport::{ApiError, Error, Transport};
+use qualys_transport::{ApiError, Error, RequestMeta, Transport};
 use serde::de::DeserializeOwned;
 
 use crate::{KeyQuery, Pager};
@@ -171,7 +171,8 @@ impl ActivationKeys {
 
     /// The request [`get`](Self::get) sends.
     pub fn get_request(&self, id: u64) -> Result<http::Request<Bytes>, Error> {
-        self.build(Method::GET, &format!("{SEARCH_PATH}/{id}"), None)
+        let meta = RequestMeta::new(format!("get activation key {id}")).idempotent(true);
+        self.build(Method::GET, &format!("{SEARCH_PATH}/{id}"), None, meta)
     }
 
     /// The request [`create`](Self::create) sends (validated), e.g. for a dry run.
@@ -182,7 +183,8 @@ impl ActivationKeys {
         request
             .validate()
             .map_err(|e| invalid("create activation key", e))?;
-        self.build(Method::POST, CREATE_PATH, Some(json_body(request)?))
+        let meta = RequestMeta::new("create activation key");
+        self.build(Method::POST, CREATE_PATH, Some(json_body(request)?), meta)
     }
 
     /// The request [`update`](Self::update) sends (validated), e.g. for a dry run.
@@ -194,21 +196,26 @@ impl ActivationKeys {
         request
             .validate()
             .map_err(|e| invalid(&format!("update activation key {id}"), e))?;
+        let meta = RequestMeta::new(format!("update activation key {id}"));
         self.build(
             Method::PATCH,
             &format!("{CREATE_PATH}/{id}"),
             Some(json_body(request)?),
+            meta,
         )
     }
 
     /// The request [`toggle`](Self::toggle) sends.
     pub fn toggle_request(&self, id: u64) -> Result<http::Request<Bytes>, Error> {
-        self.build(Method::PATCH, &format!("{SEARCH_PATH}/{id}"), None)
+        // Never re-sent once it may have reached the server: a second toggle undoes the first.
+        let meta = RequestMeta::new(format!("toggle activation key {id}"));
+        self.build(Method::PATCH, &format!("{SEARCH_PATH}/{id}"), None, meta)
     }
 
     /// The request [`delete`](Self::delete) sends.
     pub fn delete_request(&self, id: u64) -> Result<http::Request<Bytes>, Error> {
-        self.build(Method::DELETE, &format!("{SEARCH_PATH}/{id}"), None)
+        let meta = RequestMeta::new(format!("delete activation key {id}")).idempotent(true);
+        self.build(Method::DELETE, &format!("{SEARCH_PATH}/{id}"), None, meta)
     }
 
     fn build(
@@ -216,8 +223,9 @@ impl ActivationKeys {
         method: Method,
         path: &str,
         body: Option<Bytes>,
+        meta: RequestMeta,
     ) -> Result<http::Request<Bytes>, Error> {
-        build_request(&self.transport, method, path, body)
+        build_request(&self.transport, method, path, body, meta)
     }
 }
 
@@ -252,6 +260,7 @@ pub(crate) fn build_request(
     method: Method,
     path: &str,
     body: Option<Bytes>,
+    meta: RequestMeta,
 ) -> Result<http::Request<Bytes>, Error> {
     let mut builder = http::Request::builder()
         .method(method)
@@ -260,9 +269,11 @@ pub(crate) fn build_request(
     if body.is_some() {
         builder = builder.header(http::header::CONTENT_TYPE, "application/json");
     }
-    builder
+    let mut request = builder
         .body(body.unwrap_or_default())
-        .map_err(|e| Error::Config(format!("could not build the request: {e}")))
+        .map_err(|e| Error::Config(format!("could not build the request: {e}")))?;
+    meta.attach(&mut request);
+    Ok(request)
 }
 
 /// A search being built: set any of `limit`, `sort_order`, `order_by`, `query`, then
@@ -339,11 +350,16 @@ pub(crate) async fn search_page(
         Some(p) => format!("search activation keys (page {p})"),
         None => "search activation keys".to_owned(),
     };
+    // Searching is read-only: safe to re-send although it is a POST.
+    let meta = RequestMeta::new(operation.clone())
+        .idempotent(true)
+        .page_size_hint(true);
     let http_request = build_request(
         transport,
         Method::POST,
         SEARCH_PATH,
         Some(json_body(request)?),
+        meta,
     )?;
     let response = transport.send(http_request).await?;
     decode(&operation, response)

@@ -139,5 +139,8 @@ pub(crate) fn clone_request(request: &Request) -> Request {
     *copy.uri_mut() = request.uri().clone();
     *copy.version_mut() = request.version();
     *copy.headers_mut() = request.headers().clone();
+    if let Some(meta) = request.extensions().get::<crate::RequestMeta>() {
+        copy.extensions_mut().insert(meta.clone());
+    }
     copy
 }

@@ -8,25 +8,55 @@ use http_body_util::{BodyExt, Full};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioExecutor;
 use qualys_auth::diagnostics::error_chain;
 use qualys_auth::{BoxError, BoxFuture, HttpSend};
 
 use crate::{Error, Request, Response};
 
-/// Settings of the HTTP client.
+/// Which proxy to use for https requests (tunnelled with `CONNECT`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Proxy {
+    /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY` from the environment (the default).
+    #[default]
+    FromEnv,
+    /// No proxy, whatever the environment says.
+    None,
+    /// This proxy URL (`http://[user:pass@]host:port`), except for the hosts in `no_proxy`
+    /// (comma-separated, as `NO_PROXY`).
+    Url {
+        /// The proxy.
+        url: String,
+        /// Hosts reached directly.
+        no_proxy: String,
+    },
+}
+
+/// Settings of the HTTP stack. One [`HttpClient`] is built from them and used for token fetches,
+/// API calls and every retry.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct TransportConfig {
     /// Time allowed to open a TCP connection (default 10 s).
     pub connect_timeout: Duration,
-    /// Time allowed for one request, from sending to the last byte of the body (default 120 s,
+    /// Time allowed for one attempt, from sending to the last byte of the body (default 120 s,
     /// generous because large search pages are slow to produce).
     pub request_timeout: Duration,
+    /// Time allowed for a whole call, retries and waits included (default 10 min).
+    pub total_timeout: Duration,
     /// How long an idle pooled connection is kept (default 90 s).
     pub pool_idle_timeout: Duration,
     /// `User-Agent` sent with every request.
     pub user_agent: String,
+    /// Retries of transient failures.
+    pub retry: crate::RetryPolicy,
+    /// Proxy for https requests.
+    pub proxy: Proxy,
+    /// Extra trusted CA certificates (a PEM file), added to the built-in roots.
+    pub ca_bundle: Option<std::path::PathBuf>,
 }
 
 impl Default for TransportConfig {
@@ -34,14 +64,18 @@ impl Default for TransportConfig {
         Self {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(120),
+            total_timeout: Duration::from_secs(600),
             pool_idle_timeout: Duration::from_secs(90),
             user_agent: concat!("qualys-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            retry: crate::RetryPolicy::default(),
+            proxy: Proxy::FromEnv,
+            ca_bundle: None,
         }
     }
 }
 
 impl TransportConfig {
-    /// Sets the per-request timeout.
+    /// Sets the per-attempt timeout.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
@@ -50,6 +84,82 @@ impl TransportConfig {
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
+    }
+    /// Sets the timeout of a whole call, retries included.
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = timeout;
+        self
+    }
+    /// Sets the retry policy.
+    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+    /// Sets the proxy.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = proxy;
+        self
+    }
+    /// Trusts the CA certificates of a PEM file too.
+    pub fn ca_bundle(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ca_bundle = Some(path.into());
+        self
+    }
+}
+
+/// Connects directly, or through a `CONNECT` tunnel when the proxy rules say so (https only: plain
+/// http is only ever used for loopback hosts).
+#[derive(Clone)]
+struct ProxyConnector {
+    direct: HttpConnector,
+    matcher: Arc<Matcher>,
+}
+
+impl tower::Service<http::Uri> for ProxyConnector {
+    type Response = <HttpConnector as tower::Service<http::Uri>>::Response;
+    type Error = BoxError;
+    type Future = BoxFuture<'static, Result<Self::Response, BoxError>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), BoxError>> {
+        tower::Service::<http::Uri>::poll_ready(&mut self.direct, cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, dst: http::Uri) -> Self::Future {
+        let direct = self.direct.clone();
+        let intercept = (dst.scheme() == Some(&http::uri::Scheme::HTTPS))
+            .then(|| self.matcher.intercept(&dst))
+            .flatten();
+        Box::pin(async move {
+            use tower::ServiceExt;
+            match intercept {
+                Some(proxy) => {
+                    tracing::debug!(
+                        host = dst.host().unwrap_or(""),
+                        "connecting through the proxy"
+                    );
+                    let mut tunnel = Tunnel::new(proxy.uri().clone(), direct);
+                    if let Some(auth) = proxy.basic_auth() {
+                        tunnel = tunnel.with_auth(auth.clone());
+                    }
+                    tunnel.oneshot(dst).await.map_err(Into::into)
+                }
+                None => direct.oneshot(dst).await.map_err(Into::into),
+            }
+        })
+    }
+}
+
+fn matcher(proxy: &Proxy) -> Matcher {
+    match proxy {
+        Proxy::FromEnv => Matcher::from_env(),
+        Proxy::None => Matcher::builder().build(),
+        Proxy::Url { url, no_proxy } => Matcher::builder()
+            .all(url.clone())
+            .no(no_proxy.clone())
+            .build(),
     }
 }
 
@@ -63,7 +173,7 @@ impl TransportConfig {
 /// ```
 #[derive(Clone)]
 pub struct HttpClient {
-    inner: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    inner: Client<HttpsConnector<ProxyConnector>, Full<Bytes>>,
     config: Arc<TransportConfig>,
     user_agent: http::HeaderValue,
 }
@@ -71,17 +181,21 @@ pub struct HttpClient {
 impl HttpClient {
     /// Builds the client. Needs a tokio runtime when requests are sent, not when built.
     pub fn new(config: &TransportConfig) -> Result<Self, Error> {
-        let tls = tls_config()?;
+        let tls = tls_config(config.ca_bundle.as_deref())?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(config.connect_timeout));
+        let proxied = ProxyConnector {
+            direct: http,
+            matcher: Arc::new(matcher(&config.proxy)),
+        };
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
             .enable_http2()
-            .wrap_connector(http);
+            .wrap_connector(proxied);
         let inner = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(config.pool_idle_timeout)
             .build(connector);
@@ -94,8 +208,10 @@ impl HttpClient {
         })
     }
 
-    /// Sends a buffered request and buffers the response (any status).
+    /// Sends a buffered request and buffers the response (any status), under the per-attempt
+    /// timeout. A gzip-encoded body is decoded.
     pub async fn execute(&self, request: Request) -> Result<Response, Error> {
+        let meta = crate::RequestMeta::of(&request);
         let method = request.method().to_string();
         let uri = request.uri().to_string();
         let timeout = self.config.request_timeout;
@@ -104,38 +220,74 @@ impl HttpClient {
             .headers
             .entry(http::header::USER_AGENT)
             .or_insert_with(|| self.user_agent.clone());
+        parts
+            .headers
+            .entry(http::header::ACCEPT_ENCODING)
+            .or_insert_with(|| http::HeaderValue::from_static("gzip"));
         let request = http::Request::from_parts(parts, Full::new(body));
+        let connection_error = |message: String, before_sending: bool| Error::Connection {
+            operation: meta.operation.clone(),
+            method: method.clone(),
+            uri: uri.clone(),
+            message,
+            before_sending,
+        };
         let exchange = async {
             let response = self
                 .inner
                 .request(request)
                 .await
-                .map_err(|e| Error::Connection {
-                    method: method.clone(),
-                    uri: uri.clone(),
-                    message: error_chain(&e),
-                })?;
-            let (parts, body) = response.into_parts();
+                .map_err(|e| connection_error(error_chain(&e), e.is_connect()))?;
+            let (mut parts, body) = response.into_parts();
             let body = body
                 .collect()
                 .await
-                .map_err(|e| Error::Connection {
-                    method: method.clone(),
-                    uri: uri.clone(),
-                    message: format!("reading the response body: {}", error_chain(&e)),
+                .map_err(|e| {
+                    connection_error(
+                        format!("reading the response body: {}", error_chain(&e)),
+                        false,
+                    )
                 })?
                 .to_bytes();
+            let body =
+                decode_content(&mut parts.headers, body).map_err(|e| connection_error(e, false))?;
             Ok(http::Response::from_parts(parts, body))
         };
         match tokio::time::timeout(timeout, exchange).await {
             Ok(result) => result,
             Err(_) => Err(Error::Timeout {
-                method,
-                uri,
+                operation: meta.operation.clone(),
+                stage: "waiting for the response".into(),
                 seconds: timeout.as_secs(),
+                hint: meta.suggest_smaller_pages.then(|| {
+                    "large pages take long to produce: try a smaller page size (limit)".to_owned()
+                }),
             }),
         }
     }
+}
+
+/// The most a compressed body may expand to.
+const MAX_DECODED: u64 = 1 << 30;
+
+/// Decodes a `Content-Encoding: gzip` body; other encodings pass through untouched.
+fn decode_content(headers: &mut http::HeaderMap, body: Bytes) -> Result<Bytes, String> {
+    let gzip = headers
+        .get(http::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
+    if !gzip {
+        return Ok(body);
+    }
+    use std::io::Read;
+    let mut out = Vec::with_capacity(body.len() * 4);
+    flate2::read::GzDecoder::new(&body[..])
+        .take(MAX_DECODED)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("the gzip-encoded body is corrupt: {e}"))?;
+    headers.remove(http::header::CONTENT_ENCODING);
+    headers.remove(http::header::CONTENT_LENGTH);
+    Ok(Bytes::from(out))
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -153,13 +305,31 @@ impl HttpSend for HttpClient {
 }
 
 /// rustls with the ring provider passed explicitly, so a second provider linked into the same
-/// binary can never make start-up panic.
-fn tls_config() -> Result<rustls::ClientConfig, Error> {
+/// binary can never make start-up panic; webpki roots plus any CA bundle configured.
+fn tls_config(ca_bundle: Option<&std::path::Path>) -> Result<rustls::ClientConfig, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     #[allow(unused_mut)]
     let mut roots = rustls::RootCertStore::empty();
     #[cfg(feature = "webpki-roots")]
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca_bundle {
+        use rustls::pki_types::pem::PemObject;
+        let shown = path.display();
+        let certs = rustls::pki_types::CertificateDer::pem_file_iter(path)
+            .map_err(|e| Error::Config(format!("cannot read the CA bundle {shown}: {e}")))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::Config(format!("the CA bundle {shown} is not valid PEM: {e}")))?;
+        if certs.is_empty() {
+            return Err(Error::Config(format!(
+                "the CA bundle {shown} holds no certificate"
+            )));
+        }
+        for cert in certs {
+            roots
+                .add(cert)
+                .map_err(|e| Error::Config(format!("a certificate in {shown} is unusable: {e}")))?;
+        }
+    }
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Config(format!("TLS configuration: {e}")))?

@@ -10,24 +10,49 @@ pub enum Error {
     #[error(transparent)]
     Auth(#[from] AuthError),
     /// No response: connection refused or reset, DNS, TLS, or the body could not be read.
-    #[error("{method} {uri} failed: {message}")]
+    #[error("{operation}: {method} {uri} failed: {message}")]
     Connection {
+        /// The operation, e.g. `search activation keys (page 3)`.
+        operation: String,
         /// Request method.
         method: String,
         /// Request URI.
         uri: String,
         /// What went wrong, with its causes.
         message: String,
+        /// `true` when the connection failed before the request was sent (so the server cannot
+        /// have acted on it).
+        before_sending: bool,
     },
-    /// The request took longer than the configured timeout.
-    #[error("{method} {uri} timed out after {seconds} s")]
+    /// A timeout elapsed.
+    #[error("{operation} timed out after {seconds} s {stage}{}", hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default())]
     Timeout {
-        /// Request method.
-        method: String,
-        /// Request URI.
-        uri: String,
+        /// The operation, e.g. `search activation keys (page 3)`.
+        operation: String,
+        /// What was being waited for: `connecting`, `waiting for the response`, or `in total,
+        /// retries included`.
+        stage: String,
         /// The timeout that elapsed.
         seconds: u64,
+        /// What to do about it, when there is something (e.g. a smaller page size).
+        hint: Option<String>,
+    },
+    /// The server is throttling and asked for a wait longer than allowed, or kept throttling until
+    /// the retries ran out.
+    #[error("{operation}: throttled by the server (HTTP {status}){}{}",
+        retry_after.map(|d| format!("; it asks to wait {} s", d.as_secs())).unwrap_or_default(),
+        if *gave_up_waiting { " — longer than the configured maximum wait, so not waiting" } else { " — retries exhausted" })]
+    Throttled {
+        /// The operation.
+        operation: String,
+        /// 429, or 409 with vendor code 1965/1960.
+        status: u16,
+        /// The server's wait hint, when it gave one.
+        retry_after: Option<std::time::Duration>,
+        /// The rate-limit headers of the last answer.
+        limits: crate::RateLimitInfo,
+        /// `true` when the hint exceeded the maximum wait; `false` when retries ran out.
+        gave_up_waiting: bool,
     },
     /// The server answered with an error status.
     #[error(transparent)]
@@ -70,7 +95,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Auth(e) => e.is_retryable(),
-            Error::Connection { .. } | Error::Timeout { .. } => true,
+            Error::Connection { .. } | Error::Timeout { .. } | Error::Throttled { .. } => true,
             Error::Api(e) => matches!(e.status, 429 | 502 | 503 | 504),
             Error::Config(_) | Error::Decode { .. } | Error::Invalid { .. } => false,
             Error::Conflict { .. } => false,
@@ -81,6 +106,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api(e) => Some(e.status),
+            Error::Throttled { status, .. } => Some(*status),
             Error::Auth(AuthError::Rejected { status, .. } | AuthError::Status { status, .. }) => {
                 Some(*status)
             }

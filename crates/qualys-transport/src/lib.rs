@@ -32,12 +32,29 @@
 mod bearer;
 mod client;
 mod error;
+mod meta;
+mod ratelimit;
+mod retry;
 mod transport;
 
 pub use bearer::{BearerAuth, BearerAuthLayer};
-pub use client::{HttpClient, TransportConfig};
+pub use client::{HttpClient, Proxy, TransportConfig};
 pub use error::{ApiError, Error};
+pub use meta::RequestMeta;
+pub use ratelimit::{RateLimitInfo, RateLimiter, Slot, Throttle, classify_throttle};
+pub use retry::{Retry, RetryLayer, RetryPolicy};
 pub use transport::Transport;
+
+/// A random duration in `[0, max]`.
+pub(crate) fn jitter(max: std::time::Duration) -> std::time::Duration {
+    use std::hash::BuildHasher;
+    if max.is_zero() {
+        return max;
+    }
+    let r = std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now());
+    let nanos = u64::try_from(max.as_nanos()).unwrap_or(u64::MAX);
+    std::time::Duration::from_nanos(r % nanos.saturating_add(1))
+}
 
 pub use qualys_auth::{GatewayUrl, TokenCache};
 

@@ -6,7 +6,9 @@ use qualys_auth::{GatewayUrl, TokenCache, TokenSource};
 use tower::util::BoxCloneSyncService;
 use tower::{ServiceBuilder, ServiceExt};
 
-use crate::{BearerAuthLayer, Error, HttpClient, Request, Response, TransportConfig};
+use crate::{
+    BearerAuthLayer, Error, HttpClient, RateLimiter, Request, Response, RetryLayer, TransportConfig,
+};
 
 /// The HTTP stack used by every operation: bearer auth over the hyper client. Cheap to clone;
 /// clones share the connection pool and the token cache.
@@ -16,6 +18,8 @@ pub struct Transport {
     gateway: GatewayUrl,
     cache: TokenCache,
     http: HttpClient,
+    limiter: RateLimiter,
+    total_timeout: std::time::Duration,
 }
 
 impl Transport {
@@ -27,18 +31,20 @@ impl Transport {
     ) -> Result<Self, Error> {
         let http = HttpClient::new(&config)?;
         let cache = TokenCache::new(source, gateway.clone(), Arc::new(http.clone()));
-        Ok(Self::from_parts(http, cache))
+        Ok(Self::from_parts(http, cache, &config))
     }
 
     /// Builds the stack from a client and a token cache (which should send through the same
-    /// client).
-    pub fn from_parts(http: HttpClient, cache: TokenCache) -> Self {
+    /// client): retry (sharing one rate limiter) → bearer auth → the client.
+    pub fn from_parts(http: HttpClient, cache: TokenCache, config: &TransportConfig) -> Self {
         let client = http.clone();
         let base = tower::service_fn(move |request: Request| {
             let client = client.clone();
             async move { client.execute(request).await }
         });
+        let limiter = RateLimiter::new();
         let service = ServiceBuilder::new()
+            .layer(RetryLayer::new(config.retry.clone(), limiter.clone()))
             .layer(BearerAuthLayer::new(cache.clone()))
             .service(base);
         Self {
@@ -46,6 +52,8 @@ impl Transport {
             gateway: cache.gateway().clone(),
             cache,
             http,
+            limiter,
+            total_timeout: config.total_timeout,
         }
     }
 
@@ -57,8 +65,19 @@ impl Transport {
             method = %request.method(),
             path = request.uri().path()
         );
+        let meta = crate::RequestMeta::of(&request);
+        let total = self.total_timeout;
         let call = async {
-            let result = self.service.clone().oneshot(request).await;
+            let result =
+                match tokio::time::timeout(total, self.service.clone().oneshot(request)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(Error::Timeout {
+                        operation: meta.operation.clone(),
+                        stage: "in total, retries included".into(),
+                        seconds: total.as_secs(),
+                        hint: None,
+                    }),
+                };
             match &result {
                 Ok(r) => tracing::debug!(status = r.status().as_u16(), "response"),
                 Err(e) => tracing::debug!(error = %e, "request failed"),
@@ -76,6 +95,16 @@ impl Transport {
     /// The token cache.
     pub fn token_cache(&self) -> &TokenCache {
         &self.cache
+    }
+
+    /// The rate limiter shared by every clone of this transport.
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.limiter
+    }
+
+    /// The last rate-limit state the server reported (remaining calls, window…).
+    pub fn rate_limits(&self) -> crate::RateLimitInfo {
+        self.limiter.last()
     }
 
     /// The underlying HTTP client (shared with the token cache).

@@ -248,6 +248,36 @@ impl ClientBuilder {
         self
     }
 
+    /// Connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Timeout of a whole call, retries and waits included (default 10 min).
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.config.total_timeout = timeout;
+        self
+    }
+
+    /// How transient failures (throttling, 502/503/504, connection failures, timeouts) are retried.
+    pub fn retry_policy(mut self, policy: qualys_transport::RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
+    }
+
+    /// The proxy for https requests (default: `HTTPS_PROXY` / `NO_PROXY` from the environment).
+    pub fn proxy(mut self, proxy: qualys_transport::Proxy) -> Self {
+        self.config.proxy = proxy;
+        self
+    }
+
+    /// Trusts the CA certificates of a PEM file too (e.g. a TLS-inspecting corporate proxy).
+    pub fn ca_bundle(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.config.ca_bundle = Some(path.into());
+        self
+    }
+
     /// How long before expiry tokens are refreshed (default 5 minutes).
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = Some(margin);
@@ -282,7 +312,7 @@ impl ClientBuilder {
         if let Some(clock) = self.clock {
             cache = cache.clock(clock);
         }
-        let transport = Transport::from_parts(http, cache.build());
+        let transport = Transport::from_parts(http, cache.build(), &self.config);
         Ok(Client {
             keys: ActivationKeys::new(transport.clone()),
             transport,
