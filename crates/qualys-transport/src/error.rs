@@ -50,7 +50,7 @@ pub enum Error {
         /// The server's wait hint, when it gave one.
         retry_after: Option<std::time::Duration>,
         /// The rate-limit headers of the last answer.
-        limits: crate::RateLimitInfo,
+        limits: Box<crate::RateLimitInfo>,
         /// `true` when the hint exceeded the maximum wait; `false` when retries ran out.
         gave_up_waiting: bool,
     },

@@ -138,7 +138,7 @@ where
                             operation: meta.operation.clone(),
                             status,
                             retry_after: info.wait_hint(),
-                            limits: info,
+                            limits: Box::new(info),
                             gave_up_waiting: false,
                         });
                     }
@@ -181,7 +181,7 @@ fn decide(
                         operation: meta.operation.clone(),
                         status,
                         retry_after: Some(h),
-                        limits: info,
+                        limits: Box::new(info),
                         gave_up_waiting: true,
                     });
                 }
