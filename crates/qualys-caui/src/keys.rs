@@ -99,23 +99,18 @@ impl ActivationKeys {
     /// the original state, so it is never retried.
     pub async fn toggle(&self, id: u64) -> Result<KeyState, Error> {
         let op = format!("toggle activation key {id}");
-        let response = self.transport.send(self.toggle_request(id)?).await?;
-        if !response.status().is_success() {
-            return Err(ApiError::from_response(&op, &response).into());
-        }
+        let response = success(&op, self.transport.send(self.toggle_request(id)?).await?)?;
         let text = String::from_utf8_lossy(response.body()).to_ascii_lowercase();
-        if text.contains("disabled") {
-            Ok(KeyState::Disabled)
-        } else if text.contains("enabled") {
-            Ok(KeyState::Enabled)
-        } else if let Ok(key) = serde_json::from_slice::<ActivationKey>(response.body()) {
-            match key.is_disabled {
-                Some(true) => Ok(KeyState::Disabled),
-                Some(false) => Ok(KeyState::Enabled),
-                None => Err(unexpected_text(&op, &text)),
-            }
-        } else {
-            Err(unexpected_text(&op, &text))
+        if text.contains("successfully disabled") {
+            return Ok(KeyState::Disabled);
+        }
+        if text.contains("successfully enabled") {
+            return Ok(KeyState::Enabled);
+        }
+        // Tolerated: a JSON key instead of the documented text.
+        match serde_json::from_slice::<ActivationKey>(response.body()) {
+            Ok(key) => key_state(&op, &key),
+            Err(_) => Err(unexpected_text(&op, &text)),
         }
     }
 
@@ -134,15 +129,9 @@ impl ActivationKeys {
     }
 
     async fn ensure(&self, id: u64, wanted: KeyState) -> Result<Change, Error> {
-        let key = self.get(id).await?;
-        let current = if key.is_disabled.unwrap_or(false) {
-            KeyState::Disabled
-        } else {
-            KeyState::Enabled
-        };
-        if current == wanted {
+        let Some(current) = self.needs_toggle(id, wanted).await? else {
             return Ok(Change::Unchanged);
-        }
+        };
         let now = self.toggle(id).await?;
         if now == wanted {
             Ok(Change::Toggled)
@@ -158,15 +147,18 @@ impl ActivationKeys {
         }
     }
 
+    /// Reads the key: `Some(current state)` when it must be toggled to reach `wanted`, `None` when
+    /// it is there already. An answer without `isDisabled` is an error, not a guess.
+    pub async fn needs_toggle(&self, id: u64, wanted: KeyState) -> Result<Option<KeyState>, Error> {
+        let key = self.get(id).await?;
+        let current = key_state(&format!("get activation key {id}"), &key)?;
+        Ok((current != wanted).then_some(current))
+    }
+
     /// Deletes the key (`DELETE …/manage/{id}`). The server refuses while agents use the key.
     pub async fn delete(&self, id: u64) -> Result<(), Error> {
         let op = format!("delete activation key {id}");
-        let response = self.transport.send(self.delete_request(id)?).await?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(ApiError::from_response(&op, &response).into())
-        }
+        success(&op, self.transport.send(self.delete_request(id)?).await?).map(|_| ())
     }
 
     /// The request [`get`](Self::get) sends.
@@ -229,6 +221,30 @@ impl ActivationKeys {
     }
 }
 
+fn key_state(operation: &str, key: &ActivationKey) -> Result<KeyState, Error> {
+    match key.is_disabled {
+        Some(true) => Ok(KeyState::Disabled),
+        Some(false) => Ok(KeyState::Enabled),
+        None => Err(Error::Decode {
+            operation: operation.to_owned(),
+            path: "isDisabled".into(),
+            message: "the answer does not say whether the key is enabled".into(),
+        }),
+    }
+}
+
+/// Turns an error status into [`ApiError`]; passes success through.
+fn success(
+    operation: &str,
+    response: http::Response<Bytes>,
+) -> Result<http::Response<Bytes>, Error> {
+    if response.status().is_success() {
+        Ok(response)
+    } else {
+        Err(ApiError::from_response(operation, &response).into())
+    }
+}
+
 fn invalid(operation: &str, e: RequestError) -> Error {
     Error::Invalid {
         operation: operation.to_owned(),
@@ -262,18 +278,7 @@ pub(crate) fn build_request(
     body: Option<Bytes>,
     meta: RequestMeta,
 ) -> Result<http::Request<Bytes>, Error> {
-    let mut builder = http::Request::builder()
-        .method(method)
-        .uri(transport.gateway().join(path)?)
-        .header(http::header::ACCEPT, "application/json, text/plain");
-    if body.is_some() {
-        builder = builder.header(http::header::CONTENT_TYPE, "application/json");
-    }
-    let mut request = builder
-        .body(body.unwrap_or_default())
-        .map_err(|e| Error::Config(format!("could not build the request: {e}")))?;
-    meta.attach(&mut request);
-    Ok(request)
+    transport.json_request(method, path, body, meta)
 }
 
 /// A search being built: set any of `limit`, `sort_order`, `order_by`, `query`, then

@@ -24,6 +24,9 @@ mod pager;
 mod query;
 
 pub use keys::{ActivationKeys, CREATE_PATH, Change, KeyState, SEARCH_PATH, SearchBuilder};
-pub use pager::{Completeness, DEFAULT_MAX_PAGES, KeyStream, Pager, Truncation, TruncationReason};
+pub use pager::{
+    Completeness, DEFAULT_MAX_PAGES, KeyStream, MAX_PAGE_FAILURES, Pager, Truncation,
+    TruncationReason,
+};
 pub use qualys_transport::Error;
 pub use query::KeyQuery;

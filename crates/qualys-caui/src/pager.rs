@@ -78,6 +78,11 @@ pub enum TruncationReason {
     MoreThanTotal,
     /// The safety limit on the number of pages was reached (a server that never ends the list).
     PageLimit(u32),
+    /// The same page failed [`MAX_PAGE_FAILURES`] times in a row (the errors were returned).
+    PageFailed {
+        /// The page that kept failing.
+        page: u32,
+    },
 }
 
 impl fmt::Display for Truncation {
@@ -99,6 +104,9 @@ impl fmt::Display for Truncation {
             TruncationReason::EndedEarly => write!(f, "the server returned no more pages"),
             TruncationReason::MoreThanTotal => {
                 write!(f, "the server returned more keys than its totalCount")
+            }
+            TruncationReason::PageFailed { page } => {
+                write!(f, "page {page} failed {MAX_PAGE_FAILURES} times in a row")
             }
             TruncationReason::PageLimit(n) => {
                 write!(
@@ -133,7 +141,15 @@ pub struct Pager {
     total_changed: Option<(u64, u64)>,
     previous_ids: HashSet<u64>,
     finished: Option<Completeness>,
+    /// Keys the server sent, before any cap: compared with `totalCount`.
+    seen: u64,
+    /// Consecutive failed attempts at the current page.
+    failures: u32,
 }
+
+/// After this many consecutive failures of the same page (each already retried by the transport),
+/// the walk ends as truncated instead of asking again.
+pub const MAX_PAGE_FAILURES: u32 = 3;
 
 /// The default safety limit on pages walked (a million keys at the default page size of 10, far
 /// more at larger ones).
@@ -160,6 +176,8 @@ impl Pager {
             total_changed: None,
             previous_ids: HashSet::new(),
             finished: None,
+            seen: 0,
+            failures: 0,
         }
     }
 
@@ -170,13 +188,20 @@ impl Pager {
     }
 
     /// The next page, or `None` when the walk is over. After an error the walk can be resumed by
-    /// calling again: the failed page is requested again.
+    /// calling again: the failed page is requested again, up to [`MAX_PAGE_FAILURES`] times in a
+    /// row; then the walk ends, truncated.
     pub async fn next_page(&mut self) -> Result<Option<SearchPage>, Error> {
         loop {
             let Some((page_number, fetch)) = self.begin() else {
                 return Ok(None);
             };
-            let page = fetch.await?;
+            let page = match fetch.await {
+                Ok(page) => page,
+                Err(e) => {
+                    self.failed(page_number);
+                    return Err(e);
+                }
+            };
             if let Some(page) = self.accept(page_number, page) {
                 return Ok(Some(page));
             }
@@ -193,6 +218,14 @@ impl Pager {
             pager: self,
             fetch: None,
             buffer: VecDeque::new(),
+        }
+    }
+
+    /// Records a failed attempt at `page`; too many in a row end the walk.
+    fn failed(&mut self, page: u32) {
+        self.failures += 1;
+        if self.failures >= MAX_PAGE_FAILURES {
+            self.finish_truncated(TruncationReason::PageFailed { page });
         }
     }
 
@@ -219,6 +252,7 @@ impl Pager {
     fn accept(&mut self, page_number: u32, mut page: SearchPage) -> Option<SearchPage> {
         self.next = page_number.saturating_add(1);
         self.pages += 1;
+        self.failures = 0;
 
         if let Some(t) = page.total_count {
             match self.first_total {
@@ -242,9 +276,16 @@ impl Pager {
             .iter()
             .any(|k| self.previous_ids.contains(&k.id))
         {
-            self.finish_truncated(TruncationReason::PagingIgnored { page: page_number });
+            // Repeats after the total changed are keys shifting between pages, not a server that
+            // ignores pageNumber.
+            let reason = match self.total_changed {
+                Some((from, to)) => TruncationReason::TotalCountChanged { from, to },
+                None => TruncationReason::PagingIgnored { page: page_number },
+            };
+            self.finish_truncated(reason);
             return None;
         }
+        self.seen += page.content.len() as u64;
         let mut cut = false;
         if let Some(cap) = self.max_items {
             let room = cap.saturating_sub(self.received);
@@ -262,7 +303,10 @@ impl Pager {
             .is_some_and(|n| u64::from(page_number) + 1 >= n);
         let capped = self.max_items.is_some_and(|c| self.received >= c);
         let all_counted = expected.is_some_and(|e| self.received == e);
-        if all_counted && !cut {
+        if expected.is_some_and(|e| self.seen > e) {
+            // More keys than the server counted: no cap can make that trustworthy.
+            self.finish_truncated(TruncationReason::MoreThanTotal);
+        } else if all_counted && !cut {
             self.finish();
         } else if capped && (cut || !last_page) && !all_counted {
             self.finish_truncated(TruncationReason::ItemLimit(self.max_items.unwrap_or(0)));
@@ -312,7 +356,7 @@ impl Pager {
             return;
         }
         match self.expected() {
-            Some(e) if self.received > e => self.finish_truncated(TruncationReason::MoreThanTotal),
+            Some(e) if self.seen > e => self.finish_truncated(TruncationReason::MoreThanTotal),
             Some(e) if self.received < e => self.finish_truncated(TruncationReason::EndedEarly),
             _ => self.finished = Some(Completeness::Complete),
         }
@@ -404,7 +448,10 @@ impl Stream for KeyStream {
                                 this.buffer.extend(page.content);
                             }
                         }
-                        Err(e) => return Poll::Ready(Some(Err(e))),
+                        Err(e) => {
+                            this.pager.failed(page_number);
+                            return Poll::Ready(Some(Err(e)));
+                        }
                     }
                 }
             }

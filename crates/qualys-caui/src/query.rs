@@ -5,7 +5,9 @@ use std::fmt;
 /// A search query: typed terms for the documented tokens, or a raw string sent verbatim.
 ///
 /// How the vendor combines several terms is undocumented; terms are joined with ` and ` (the
-/// sandbox accepts that and bare spaces). A raw string is never altered.
+/// sandbox accepts that and bare spaces). A raw string on its own is sent unaltered; typed terms
+/// added to it are joined to it the same way. A key containing spaces or quotes is quoted, so it
+/// stays one term.
 ///
 /// ```
 /// use qualys_caui::KeyQuery;
@@ -62,7 +64,15 @@ impl KeyQuery {
 
     /// `activationKey:<key>` (the activation key's GUID-like text).
     pub fn key(self, key: impl AsRef<str>) -> Self {
-        self.term(format!("activationKey:{}", key.as_ref()))
+        let k = key.as_ref();
+        if k.chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '\'')
+        {
+            let escaped = k.replace('"', "");
+            self.term(format!("activationKey:\"{escaped}\""))
+        } else {
+            self.term(format!("activationKey:{k}"))
+        }
     }
 }
 

@@ -187,15 +187,62 @@ async fn a_cap_equal_to_the_total_is_complete() {
 
 #[tokio::test]
 async fn more_keys_than_the_total_is_not_complete() {
-    // totalCount 0 but content arrives: the counts cannot be trusted.
+    // totalCount 0 but content arrives: the counts cannot be trusted; the walk stops there.
     let script: Script = Arc::new(|n| match n {
         0 => page(2, 0, 2, 0..2),
-        1 => page(2, 0, 2, 2..3),
         _ => panic!("page {n}"),
     });
     let (ids, done, _) = walk(script, None).await;
-    assert_eq!(ids, [0, 1, 2]);
-    assert_eq!(done, truncated(TruncationReason::MoreThanTotal, 3, Some(0)));
+    assert_eq!(ids, [0, 1]);
+    assert_eq!(done, truncated(TruncationReason::MoreThanTotal, 2, Some(0)));
+    // A cap does not hide it.
+    let script: Script = Arc::new(|_| page(3, 2, 1, 0..3));
+    let (ids, done, _) = walk(script, Some(2)).await;
+    assert_eq!(ids, [0, 1]);
+    assert_eq!(done, truncated(TruncationReason::MoreThanTotal, 2, Some(2)));
+}
+
+#[tokio::test]
+async fn repeats_after_the_total_changed_blame_the_change() {
+    // A key inserted at the front after page 0: page 1 repeats the last key of page 0.
+    let script: Script = Arc::new(|n| match n {
+        0 => page(2, 4, 2, 0..2),
+        _ => page(2, 5, 3, 1..3),
+    });
+    let (ids, done, _) = walk(script, None).await;
+    assert_eq!(ids, [0, 1]);
+    assert_eq!(
+        done,
+        truncated(
+            TruncationReason::TotalCountChanged { from: 4, to: 5 },
+            2,
+            Some(4)
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_page_that_keeps_failing_ends_the_walk() {
+    let script: Script = Arc::new(|n| match n {
+        0 => page(2, 6, 3, 0..2),
+        _ => json!({"pageSize": 2, "content": [{"id": "not-a-number"}]}),
+    });
+    let (api, calls) = gateway(script).await;
+    let mut pager = api.search().pages();
+    assert!(pager.next_page().await.unwrap().is_some());
+    for _ in 0..3 {
+        assert!(pager.next_page().await.is_err());
+    }
+    assert_eq!(pager.next_page().await.unwrap(), None);
+    assert_eq!(
+        pager.completeness(),
+        Some(&truncated(
+            TruncationReason::PageFailed { page: 1 },
+            2,
+            Some(6)
+        ))
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 4);
 }
 
 #[tokio::test]

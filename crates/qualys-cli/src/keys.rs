@@ -141,9 +141,7 @@ async fn ensure(
     let keys = client.activation_keys();
     if target.dry_run {
         // Reading is safe; only the toggle is withheld.
-        let key = keys.get(target.id).await?;
-        let disabled = key.is_disabled.unwrap_or(false);
-        if disabled == (wanted == KeyState::Disabled) {
+        if keys.needs_toggle(target.id, wanted).await?.is_none() {
             let mut out = std::io::stdout().lock();
             writeln!(
                 out,

@@ -172,7 +172,7 @@ pub(crate) struct CreateArgs {
     /// Expiry date, YYYY-MM-DD.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     expire_date: Option<Date>,
-    /// Agent cap, 1-1000000 (default: unlimited).
+    /// Agent cap, 1-1000000 (the server's default: 1000000).
     #[arg(long, value_name = "N")]
     max_agents: Option<u32>,
     /// License code to grant (repeatable), e.g. VM, PA, EDR, SwCA.

@@ -89,17 +89,24 @@ macro_rules! tolerant_code {
             }
         }
 
-        /// Two values are equal when they name the same code, whatever their spelling.
+        /// Two values are equal when they name the same code, whatever their spelling (unknown
+        /// codes too, compared without case).
         impl PartialEq for $wrapper {
             fn eq(&self, other: &Self) -> bool {
-                self.code == other.code
+                match (&self.code, &other.code) {
+                    ($kind::Other(a), $kind::Other(b)) => a.eq_ignore_ascii_case(b),
+                    (a, b) => a == b,
+                }
             }
         }
         impl Eq for $wrapper {}
 
         impl std::hash::Hash for $wrapper {
             fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-                self.code.hash(state)
+                match &self.code {
+                    $kind::Other(s) => s.to_ascii_uppercase().hash(state),
+                    code => code.hash(state),
+                }
             }
         }
 

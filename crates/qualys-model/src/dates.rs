@@ -79,7 +79,8 @@ impl FromStr for Date {
         let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(bad());
         };
-        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 || !digits(y) || !digits(m) || !digits(d) {
             return Err(bad());
         }
         let num = |p: &str| p.parse::<u16>().map_err(|_| bad());
@@ -217,7 +218,11 @@ impl VendorDateTime {
         let (Some(h), Some(m), Some(s), None) = (it.next(), it.next(), it.next(), it.next()) else {
             return None;
         };
-        let two = |p: &str| (p.len() == 2).then(|| p.parse::<u8>().ok()).flatten();
+        let two = |p: &str| {
+            (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse::<u8>().ok())
+                .flatten()
+        };
         let (hour, minute, second) = (two(h)?, two(m)?, two(s)?);
         if hour > 23 || minute > 59 || second > 60 {
             return None;

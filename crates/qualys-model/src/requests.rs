@@ -180,7 +180,16 @@ impl UpdateKeyRequest {
     }
     /// Checks what the server would refuse, before sending.
     pub fn validate(&self) -> Result<(), RequestError> {
-        if *self == Self::default() {
+        let changes = self.title.is_some()
+            || self.network_id.is_some()
+            || self.expire_date.is_some()
+            || self.remove_expire_date == Some(true)
+            || self.max_agents_allowed.is_some()
+            || self.remove_max_agents_allowed == Some(true)
+            || self.add_licenses.as_ref().is_some_and(|l| !l.is_empty())
+            || self.remove_licenses.as_ref().is_some_and(|l| !l.is_empty());
+        if !changes {
+            // applyToExistingAgents alone, or removal flags set to false, change nothing.
             return Err(invalid("request", "nothing to update"));
         }
         check_title(&self.title)?;

@@ -146,3 +146,33 @@ fn one_odd_value_never_fails_a_page() {
     assert_eq!(k.first_name, None);
     assert_eq!(page.content[1], ActivationKey::new(2));
 }
+
+#[test]
+fn updates_that_change_nothing_are_refused() {
+    use qualys_model::UpdateKeyRequest;
+    for req in [
+        UpdateKeyRequest::new(),
+        UpdateKeyRequest::new().apply_to_existing_agents(true),
+        serde_json::from_str(r#"{"removeExpireDate":false,"removeMaxAgentsAllowed":false}"#)
+            .unwrap(),
+    ] {
+        assert_eq!(
+            req.validate().unwrap_err().to_string(),
+            "invalid request: nothing to update"
+        );
+    }
+    let both = UpdateKeyRequest::new()
+        .add_license("Brand_New")
+        .remove_license("brand_new");
+    assert_eq!(
+        both.validate().unwrap_err().to_string(),
+        "invalid addLicenses: brand_new is both added and removed"
+    );
+}
+
+#[test]
+fn unknown_license_codes_compare_without_case() {
+    use qualys_model::License;
+    assert_eq!(License::from("Brand_New"), License::from("BRAND_NEW"));
+    assert_ne!(License::from("Brand_New"), License::from("Brand_Old"));
+}

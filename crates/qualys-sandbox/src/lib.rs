@@ -184,6 +184,8 @@ pub enum SandboxError {
 pub struct SandboxStats {
     /// Tokens minted by the auth endpoints.
     pub tokens_issued: u64,
+    /// Requests received, on every route.
+    pub requests: u64,
     /// Requests rejected for authentication (401).
     pub unauthorized: u64,
     /// Search requests answered.

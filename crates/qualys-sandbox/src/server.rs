@@ -101,6 +101,7 @@ pub(crate) struct State {
     opaque: Mutex<HashMap<String, i64>>,
     fixed_token: Option<String>,
     tokens_issued: AtomicU64,
+    requests: AtomicU64,
     unauthorized: AtomicU64,
     searches: AtomicU64,
 }
@@ -128,6 +129,7 @@ impl State {
             opaque: Mutex::new(HashMap::new()),
             fixed_token: config.fixed_token.clone(),
             tokens_issued: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
             unauthorized: AtomicU64::new(0),
             searches: AtomicU64::new(0),
         })
@@ -162,6 +164,7 @@ impl State {
     pub fn stats(&self) -> SandboxStats {
         SandboxStats {
             tokens_issued: self.tokens_issued.load(Ordering::Relaxed),
+            requests: self.requests.load(Ordering::Relaxed),
             unauthorized: self.unauthorized.load(Ordering::Relaxed),
             searches: self.searches.load(Ordering::Relaxed),
         }
@@ -213,6 +216,7 @@ pub(crate) async fn serve(
 async fn handle(req: Request<Incoming>, state: &State) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().trim_end_matches('/').to_owned();
+    state.requests.fetch_add(1, Ordering::Relaxed);
     tracing::debug!(method = %parts.method, path, "sandbox request");
     // API routes authenticate before reading the body, as a gateway does.
     if path.starts_with("/caui/")
@@ -533,6 +537,18 @@ impl KeyInput {
     }
 }
 
+/// The legacy key type that matches a key's cap and expiry (`0` agents = unlimited).
+fn key_type_for(key: &ActivationKey) -> qualys_model::KeyType {
+    let counted = key.count_purchased.unwrap_or(0) > 0;
+    let timed = matches!(key.expire_date, Some(Expiry::On(_)));
+    qualys_model::KeyType::from(match (counted, timed) {
+        (false, false) => "Unlimited",
+        (false, true) => "TIME_LIMITED",
+        (true, false) => "COUNT_LIMITED",
+        (true, true) => "COUNT_TIME_LIMITED",
+    })
+}
+
 fn duplicate(title: &str) -> Response<Full<Bytes>> {
     let body = serde_json::json!({
         "errorCode": "CA_1001_DUPLICATE_KEY",
@@ -568,8 +584,8 @@ fn create(body: &[u8], state: &State) -> Response<Full<Bytes>> {
         key.activation_key = Some(data::activation_key_for(id));
         key.network_id = Some(input.network_id.unwrap_or(0));
         key.count_used = Some(0);
-        // [INF] absent maxAgentsAllowed: the sandbox answers an unlimited key (countPurchased 0).
-        let cap = input.max_agents_allowed.unwrap_or(0) as u64;
+        // [DOC] an absent maxAgentsAllowed means 1,000,000.
+        let cap = input.max_agents_allowed.unwrap_or(1_000_000) as u64;
         key.count_purchased = Some(cap);
         key.date_purchased = Some(
             qualys_model::LocalDateTime::from_unix(now.as_secs() as i64, now.subsec_nanos())
@@ -579,16 +595,12 @@ fn create(body: &[u8], state: &State) -> Response<Full<Bytes>> {
         key.first_name = Some("Sandbox".into());
         key.last_name = Some("User".into());
         key.user_name = Some(state.client_id.clone());
-        key.key_type = Some(qualys_model::KeyType::from(if cap == 0 {
-            "Unlimited"
-        } else {
-            "COUNT_LIMITED"
-        }));
         key.is_disabled = Some(false);
         key.expire_date = Some(match &input.expire_date {
             Some(d) => Expiry::On(d.as_str().into()),
             None => Expiry::Never,
         });
+        key.key_type = Some(key_type_for(&key));
         key.licenses = Some(licenses(input.licenses.as_deref().unwrap_or_default()));
         key.tags = Some(input.tags.clone().unwrap_or_default());
         key.apply_to_existing_agents = Some(false);
@@ -634,12 +646,11 @@ fn update(id: u64, body: &[u8], state: &State) -> Response<Full<Bytes>> {
         }
         if let Some(n) = input.max_agents_allowed {
             key.count_purchased = Some(n as u64);
-            key.key_type = Some(qualys_model::KeyType::from("COUNT_LIMITED"));
         }
         if input.remove_max_agents_allowed == Some(true) {
             key.count_purchased = Some(0);
-            key.key_type = Some(qualys_model::KeyType::from("Unlimited"));
         }
+        key.key_type = Some(key_type_for(key));
         if let Some(apply) = input.apply_to_existing_agents {
             key.apply_to_existing_agents = Some(apply);
         }

@@ -87,6 +87,29 @@ impl Transport {
         tracing::Instrument::instrument(call, span).await
     }
 
+    /// A request to `path` (relative to the gateway) with a JSON body when there is one, and the
+    /// operation's metadata attached.
+    pub fn json_request(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: Option<bytes::Bytes>,
+        meta: crate::RequestMeta,
+    ) -> Result<Request, Error> {
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(self.gateway.join(path)?)
+            .header(http::header::ACCEPT, "application/json, text/plain");
+        if body.is_some() {
+            builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+        }
+        let mut request = builder
+            .body(body.unwrap_or_default())
+            .map_err(|e| Error::Config(format!("could not build the request: {e}")))?;
+        meta.attach(&mut request);
+        Ok(request)
+    }
+
     /// The gateway requests are sent to.
     pub fn gateway(&self) -> &GatewayUrl {
         &self.gateway

@@ -119,22 +119,16 @@ impl Client {
         path: &str,
         json: Option<&serde_json::Value>,
     ) -> Result<http::Response<bytes::Bytes>, Error> {
-        let mut builder = http::Request::builder()
-            .method(method)
-            .uri(self.transport.gateway().join(path)?)
-            .header(http::header::ACCEPT, "application/json, text/plain");
-        let body = match json {
-            Some(v) => {
-                builder = builder.header(http::header::CONTENT_TYPE, "application/json");
-                bytes::Bytes::from(serde_json::to_vec(v).map_err(|e| {
-                    Error::Config(format!("could not encode the request body: {e}"))
-                })?)
-            }
-            None => bytes::Bytes::new(),
-        };
-        let request = builder
-            .body(body)
-            .map_err(|e| Error::Config(format!("could not build the request: {e}")))?;
+        let body = json
+            .map(|v| {
+                serde_json::to_vec(v)
+                    .map(bytes::Bytes::from)
+                    .map_err(|e| Error::Config(format!("could not encode the request body: {e}")))
+            })
+            .transpose()?;
+        let meta = qualys_transport::RequestMeta::new(format!("{method} {path}"))
+            .idempotent(method.is_idempotent());
+        let request = self.transport.json_request(method, path, body, meta)?;
         self.transport.send(request).await
     }
 

@@ -158,7 +158,7 @@ async fn the_sandbox_enforces_what_the_vendor_does() {
     assert_eq!(err.status(), Some(400));
 
     // maxAgentsAllowed is checked before sending: nothing reaches the server.
-    let before = s.stats().searches;
+    let before = s.stats().requests;
     let err = keys
         .create(&CreateKeyRequest::new("x").max_agents_allowed(1_000_001))
         .await
@@ -168,7 +168,7 @@ async fn the_sandbox_enforces_what_the_vendor_does() {
         "create activation key: invalid maxAgentsAllowed: 1000001 is outside 1–1,000,000"
     );
     assert!(matches!(err, Error::Invalid { .. }));
-    assert_eq!(s.stats().searches, before);
+    assert_eq!(s.stats().requests, before);
     // ...and by the server, for clients that do not check.
     let resp = c
         .raw(
