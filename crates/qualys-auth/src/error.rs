@@ -25,7 +25,7 @@ pub enum AuthError {
         message: Option<String>,
     },
     /// The token endpoint answered an unexpected status.
-    #[error("the token endpoint {endpoint} answered HTTP {status}: {snippet}")]
+    #[error("the token endpoint {endpoint} answered HTTP {status}: {snippet}{}", hint.as_deref().map(|h| format!(" (hint: {h})")).unwrap_or_default())]
     Status {
         /// HTTP status.
         status: u16,
@@ -33,6 +33,8 @@ pub enum AuthError {
         endpoint: String,
         /// A short, single-line excerpt of the body (an HTML page's title).
         snippet: String,
+        /// A hint when the cause is common (e.g. the UI or classic API host instead of the gateway).
+        hint: Option<String>,
     },
     /// No response from the token endpoint (connection refused, DNS, TLS, timeout…).
     #[error("could not reach the token endpoint {endpoint}: {message}")]

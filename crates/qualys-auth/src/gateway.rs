@@ -103,6 +103,39 @@ impl GatewayUrl {
         &self.scheme
     }
 
+    /// A hint when the host looks like the UI (`qualysguard.*`) or the classic API server
+    /// (`qualysapi.*`): token and activation-key APIs live on the gateway
+    /// (`gateway.qgN.apps.qualys.*`).
+    ///
+    /// ```
+    /// use qualys_auth::GatewayUrl;
+    /// let g = GatewayUrl::parse("https://qualysapi.qg2.apps.qualys.com").unwrap();
+    /// assert_eq!(
+    ///     g.host_hint().unwrap(),
+    ///     "qualysapi.qg2.apps.qualys.com is a classic API server; these APIs live on the gateway, \
+    ///      e.g. https://gateway.qg2.apps.qualys.com"
+    /// );
+    /// ```
+    pub fn host_hint(&self) -> Option<String> {
+        let host = self.authority.host().to_ascii_lowercase();
+        let (kind, rest) = if let Some(rest) = host.strip_prefix("qualysapi.") {
+            ("a classic API server", rest)
+        } else if let Some(rest) = host.strip_prefix("qualysguard.") {
+            ("the web UI", rest)
+        } else {
+            return None;
+        };
+        // qualysapi.qualys.com (US1) has no qgN part: its gateway is qg1.
+        let gateway = if rest.starts_with("qg") || rest.starts_with("gov") {
+            format!("https://gateway.{rest}")
+        } else {
+            format!("https://gateway.qg1.apps.{rest}")
+        };
+        Some(format!(
+            "{host} is {kind}; these APIs live on the gateway, e.g. {gateway}"
+        ))
+    }
+
     /// Whether the host is a loopback address.
     pub fn is_loopback(&self) -> bool {
         is_loopback(self.authority.host())

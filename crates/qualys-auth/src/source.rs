@@ -215,7 +215,7 @@ impl TokenSource for ClientCredentials {
         Box::pin(async move {
             let request = self.request(gateway)?;
             tracing::debug!(endpoint = %request.uri(), client_id = %self.client_id, "requesting a token");
-            send_token_request(http, request, || self.describe()).await
+            send_token_request(http, request, gateway, || self.describe()).await
         })
     }
 
@@ -231,6 +231,7 @@ impl TokenSource for ClientCredentials {
 async fn send_token_request(
     http: &dyn HttpSend,
     request: http::Request<Bytes>,
+    gateway: &GatewayUrl,
     credential: impl FnOnce() -> String,
 ) -> Result<SecretString, AuthError> {
     let endpoint = request.uri().to_string();
@@ -241,7 +242,20 @@ async fn send_token_request(
             endpoint: endpoint.clone(),
             message: error_chain(&*e),
         })?;
-    read_token_response(response, &endpoint, credential)
+    read_token_response(response, &endpoint, credential).map_err(|e| match e {
+        AuthError::Status {
+            status,
+            endpoint,
+            snippet,
+            hint: None,
+        } => AuthError::Status {
+            status,
+            endpoint,
+            snippet,
+            hint: gateway.host_hint(),
+        },
+        other => other,
+    })
 }
 
 /// Username and password exchanged for a JWT on `POST /auth`.
@@ -314,7 +328,7 @@ impl TokenSource for PasswordCredentials {
         Box::pin(async move {
             let request = self.request(gateway)?;
             tracing::debug!(endpoint = %request.uri(), username = %self.username, "requesting a token");
-            send_token_request(http, request, || self.describe()).await
+            send_token_request(http, request, gateway, || self.describe()).await
         })
     }
 
@@ -418,5 +432,6 @@ pub(crate) fn read_token_response(
         status: status.as_u16(),
         endpoint: endpoint.to_owned(),
         snippet: snippet(&body),
+        hint: None,
     })
 }

@@ -221,6 +221,35 @@ impl ActivationKeys {
     }
 }
 
+/// A 2xx whose JSON body is an error (`{"errorCode":…}`, or `{"status":4xx|5xx,"message":…}`
+/// without data fields): the vendor does this; it is an error, not an empty result.
+fn error_payload(operation: &str, response: &http::Response<Bytes>) -> Option<ApiError> {
+    let v: serde_json::Value = serde_json::from_slice(response.body()).ok()?;
+    let obj = v.as_object()?;
+    if obj.contains_key("content") || obj.contains_key("id") {
+        return None;
+    }
+    let status = obj
+        .get("status")
+        .and_then(|s| {
+            s.as_u64()
+                .or_else(|| s.as_str().and_then(|t| t.parse().ok()))
+        })
+        .filter(|s| (400..600).contains(s));
+    if status.is_none() && !obj.contains_key("errorCode") {
+        return None;
+    }
+    let mut fake = http::Response::new(response.body().clone());
+    *fake.status_mut() = http::StatusCode::from_u16(status.unwrap_or(500) as u16)
+        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    let mut api = ApiError::from_response(operation, &fake);
+    api.hint = Some(format!(
+        "the server answered HTTP {} with this error in the body",
+        response.status().as_u16()
+    ));
+    Some(api)
+}
+
 fn key_state(operation: &str, key: &ActivationKey) -> Result<KeyState, Error> {
     match key.is_disabled {
         Some(true) => Ok(KeyState::Disabled),
@@ -378,6 +407,23 @@ pub(crate) fn decode<T: DeserializeOwned>(
 ) -> Result<T, Error> {
     if !response.status().is_success() {
         return Err(ApiError::from_response(operation, &response).into());
+    }
+    let body = response.body();
+    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if !matches!(first, Some(b'{' | b'[')) {
+        // An HTML page or text with a 200: say what it is, not a JSON parse error.
+        let (what, _) = qualys_transport::diagnostics::describe_body(body);
+        return Err(Error::Decode {
+            operation: operation.to_owned(),
+            path: ".".into(),
+            message: format!(
+                "expected JSON, got {}",
+                what.unwrap_or_else(|| "an empty body".into())
+            ),
+        });
+    }
+    if let Some(api) = error_payload(operation, &response) {
+        return Err(api.into());
     }
     let mut de = serde_json::Deserializer::from_slice(response.body());
     serde_path_to_error::deserialize(&mut de).map_err(|e| {

@@ -21,6 +21,10 @@
 //!   (update): unique titles (a duplicate gets `CA_1001_DUPLICATE_KEY`), `maxAgentsAllowed` in
 //!   1–1,000,000, dates as `YYYY-MM-DD`, licenses added and removed case-insensitively.
 //!
+//! * Fault injection ([`FaultPlan`]): per route and call number, answer with any status, headers
+//!   and body; delay the headers or the body; drop the connection; truncate the body; expire or
+//!   revoke tokens. JSON answers over 1 KiB are gzip-compressed when the client accepts it.
+//!
 //! Its data are the five keys of the vendor's sample response, with their exact field values, plus
 //! any number of generated keys, deterministic from a seed.
 //!
@@ -34,6 +38,7 @@
 //! ```
 
 mod data;
+mod faults;
 mod jwt;
 mod query;
 mod server;
@@ -43,6 +48,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use data::{FIXTURE_SEARCH_RESPONSE, GENERATED_ID_BASE, fixture_keys, generate_keys};
+pub use faults::{Calls, Fault, FaultPlan, FaultRule, Route};
 
 /// The client id the sandbox accepts by default.
 pub const DEFAULT_CLIENT_ID: &str = "sandbox-client";
@@ -74,6 +80,8 @@ pub struct SandboxConfig {
     pub seed: u64,
     /// The largest page the server returns, whatever `limit` asks (default 200).
     pub max_page_size: u32,
+    /// Faults to inject (none by default).
+    pub faults: FaultPlan,
     /// The accepted username of the password flow (`POST /auth`).
     pub username: String,
     /// The accepted password of the password flow.
@@ -96,6 +104,7 @@ impl Default for SandboxConfig {
             seed: 42,
             max_page_size: 200,
             fixed_token: None,
+            faults: FaultPlan::default(),
             username: DEFAULT_USERNAME.into(),
             password: DEFAULT_PASSWORD.into(),
         }
@@ -112,6 +121,11 @@ impl SandboxConfig {
     pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
         self.client_id = id.into();
         self.client_secret = secret.into();
+        self
+    }
+    /// Injects faults (see [`FaultPlan`]).
+    pub fn faults(mut self, plan: FaultPlan) -> Self {
+        self.faults = plan;
         self
     }
     /// Sets the accepted username and password of `POST /auth`.
@@ -274,6 +288,11 @@ impl Sandbox {
     /// Changes the lifetime of tokens minted from now on.
     pub fn set_token_lifetime(&self, lifetime: Duration) {
         self.state.set_token_lifetime(lifetime);
+    }
+
+    /// Expires every token issued so far: they are answered `401 JWT expired` from now on.
+    pub fn expire_tokens(&self) {
+        self.state.expire_tokens();
     }
 
     /// Revokes every token issued so far: they are answered `401 Not authenticated` from now on.

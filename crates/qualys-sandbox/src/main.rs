@@ -19,6 +19,8 @@ options:
   --client-secret SECRET       accepted clientSecret (default sandbox-secret)
   --token-lifetime-secs N      lifetime of issued tokens (default 14400, 4 hours)
   --max-page-size N            largest page returned whatever the limit (default 200)
+  --faults FILE                a fault plan (JSON, see the FaultPlan docs); the environment
+                               variable QUALYS_SANDBOX_FAULTS may hold one too
   -h, --help                   this text";
 
 /// `Ok(None)` for `--help`.
@@ -37,6 +39,7 @@ fn parse_args() -> Result<Option<SandboxConfig>, String> {
             "--client-secret",
             "--token-lifetime-secs",
             "--max-page-size",
+            "--faults",
         ];
         if !known.contains(&flag.as_str()) {
             return Err(format!("unknown option {flag}\n\n{USAGE}"));
@@ -63,8 +66,19 @@ fn parse_args() -> Result<Option<SandboxConfig>, String> {
                 config.token_lifetime =
                     std::time::Duration::from_secs(value.parse().map_err(|e| bad(&e))?)
             }
+            "--faults" => {
+                let text = std::fs::read_to_string(&value).map_err(|e| bad(&e))?;
+                config.faults = serde_json::from_str(&text).map_err(|e| bad(&e))?;
+            }
             _ => config.max_page_size = value.parse().map_err(|e| bad(&e))?,
         }
+    }
+    if let Ok(text) = std::env::var("QUALYS_SANDBOX_FAULTS")
+        && !text.trim().is_empty()
+        && config.faults.rules.is_empty()
+    {
+        config.faults = serde_json::from_str(&text)
+            .map_err(|e| format!("invalid QUALYS_SANDBOX_FAULTS: {e}"))?;
     }
     Ok(Some(config))
 }
@@ -85,6 +99,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let sandbox_faults = match config.faults.rules.len() {
+        0 => String::new(),
+        n => format!("{n} rule(s)"),
+    };
     let sandbox = match Sandbox::start(config).await {
         Ok(s) => s,
         Err(e) => {
@@ -93,6 +111,9 @@ async fn main() -> ExitCode {
         }
     };
     let url = sandbox.base_url();
+    if !sandbox_faults.is_empty() {
+        eprintln!("  fault plan: {sandbox_faults}");
+    }
     eprintln!(
         "qualys-sandbox listening on {url}\n  \
          {} keys (the vendor's 5 sample keys + generated ones)\n  \

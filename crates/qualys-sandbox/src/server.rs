@@ -18,6 +18,7 @@ use qualys_model::{ActivationKey, Expiry, OrderBy};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::faults::{Fault, Injector, Route};
 use crate::jwt::{Jwt, Rejection};
 use crate::{SandboxConfig, SandboxError, SandboxStats, data, query};
 
@@ -90,6 +91,9 @@ pub(crate) struct State {
     pub password: String,
     /// Tokens with a sequence number up to this one are revoked.
     revoked_through: AtomicU64,
+    /// Tokens with a sequence number up to this one are expired.
+    expired_through: AtomicU64,
+    faults: Injector,
     pub jwt: Jwt,
     token_lifetime_secs: AtomicU64,
     keys: RwLock<Store>,
@@ -121,6 +125,8 @@ impl State {
             username: config.username.clone(),
             password: config.password.clone(),
             revoked_through: AtomicU64::new(0),
+            expired_through: AtomicU64::new(0),
+            faults: Injector::new(config.faults.clone()),
             jwt: Jwt::new()?,
             token_lifetime_secs: AtomicU64::new(config.token_lifetime.as_secs()),
             keys: RwLock::new(keys),
@@ -178,6 +184,16 @@ impl State {
         }
     }
 
+    pub fn expire_tokens(&self) {
+        self.expired_through
+            .store(self.jwt.issued(), Ordering::Relaxed);
+        if let Ok(mut opaque) = self.opaque.lock() {
+            for exp in opaque.values_mut() {
+                *exp = 0;
+            }
+        }
+    }
+
     pub fn set_token_lifetime(&self, lifetime: Duration) {
         self.token_lifetime_secs
             .store(lifetime.as_secs(), Ordering::Relaxed);
@@ -200,7 +216,7 @@ pub(crate) async fn serve(
                 connections.spawn(async move {
                     let service = hyper::service::service_fn(move |req| {
                         let state = state.clone();
-                        async move { Ok::<_, std::convert::Infallible>(handle(req, &state).await) }
+                        async move { serve_request(req, &state).await }
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -211,6 +227,160 @@ pub(crate) async fn serve(
         }
     }
     connections.shutdown().await;
+}
+
+/// The response body: whole, late, or cut short.
+pub(crate) struct FaultBody {
+    data: Option<Bytes>,
+    delay: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    fail_after: bool,
+}
+
+impl hyper::body::Body for FaultBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        use std::task::Poll;
+        if let Some(delay) = self.delay.as_mut() {
+            if delay.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            self.delay = None;
+        }
+        if let Some(data) = self.data.take() {
+            return Poll::Ready(Some(Ok(hyper::body::Frame::data(data))));
+        }
+        if self.fail_after {
+            self.fail_after = false;
+            return Poll::Ready(Some(Err(std::io::Error::other("fault: body truncated"))));
+        }
+        Poll::Ready(None)
+    }
+}
+
+/// Closing the connection without an answer (a fault).
+#[derive(Debug)]
+pub(crate) struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("fault: connection dropped")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+fn route_of(method: &Method, path: &str) -> Option<Route> {
+    let path = path.trim_end_matches('/');
+    Some(match (method, path) {
+        (&Method::POST, "/auth" | "/auth/oidc" | "/auth/oauth") => Route::Auth,
+        (&Method::POST, SEARCH_PATH) => Route::Search,
+        (&Method::POST, CREATE_PATH) => Route::Create,
+        (&Method::PATCH, p) if p.starts_with(UPDATE_PREFIX) => Route::Update,
+        (&Method::GET, p) if p.starts_with(KEY_PREFIX) => Route::Get,
+        (&Method::PATCH, p) if p.starts_with(KEY_PREFIX) => Route::Toggle,
+        (&Method::DELETE, p) if p.starts_with(KEY_PREFIX) => Route::Delete,
+        _ => return None,
+    })
+}
+
+/// Applies the fault plan around the normal handler, and gzip when the client accepts it.
+async fn serve_request(
+    req: Request<Incoming>,
+    state: &State,
+) -> Result<Response<FaultBody>, Dropped> {
+    let route = route_of(req.method(), req.uri().path());
+    let fault = route.and_then(|r| state.faults.next(r));
+    let gzip_ok = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("gzip"));
+    let mut delay_body = None;
+    let mut truncate = None;
+    match &fault {
+        Some(Fault::Respond {
+            status,
+            headers,
+            body,
+            body_bytes,
+        }) => {
+            let mut resp = Response::new(FaultBody {
+                data: Some(
+                    body_bytes
+                        .clone()
+                        .map(Bytes::from)
+                        .unwrap_or_else(|| Bytes::from(body.clone())),
+                ),
+                delay: None,
+                fail_after: false,
+            });
+            *resp.status_mut() =
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            for (k, v) in headers {
+                if let (Ok(name), Ok(value)) = (
+                    http::HeaderName::from_bytes(k.as_bytes()),
+                    http::HeaderValue::from_str(v),
+                ) {
+                    resp.headers_mut().append(name, value);
+                }
+            }
+            return Ok(resp);
+        }
+        Some(Fault::DropConnection) => return Err(Dropped),
+        Some(Fault::DelayHeaders { ms }) => {
+            tokio::time::sleep(Duration::from_millis(*ms)).await;
+        }
+        Some(Fault::DelayBody { ms }) => delay_body = Some(Duration::from_millis(*ms)),
+        Some(Fault::TruncateBody { bytes }) => truncate = Some(*bytes),
+        Some(Fault::ExpireTokens) => state.expire_tokens(),
+        Some(Fault::RevokeTokens) => state.revoke_tokens(),
+        None => {}
+    }
+    let resp = handle(req, state).await;
+    let (mut parts, body) = resp.into_parts();
+    let mut bytes = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let is_json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if gzip_ok && is_json && bytes.len() > 1024 {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        if enc.write_all(&bytes).is_ok()
+            && let Ok(zipped) = enc.finish()
+        {
+            bytes = Bytes::from(zipped);
+            parts.headers.insert(
+                header::CONTENT_ENCODING,
+                http::HeaderValue::from_static("gzip"),
+            );
+        }
+    }
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, http::HeaderValue::from(bytes.len()));
+    let body = match truncate {
+        Some(n) => FaultBody {
+            data: Some(bytes.slice(..n.min(bytes.len()))),
+            delay: None,
+            fail_after: true,
+        },
+        None => FaultBody {
+            data: Some(bytes),
+            delay: delay_body.map(|d| Box::pin(tokio::time::sleep(d))),
+            fail_after: false,
+        },
+    };
+    Ok(Response::from_parts(parts, body))
 }
 
 async fn handle(req: Request<Incoming>, state: &State) -> Response<Full<Bytes>> {
@@ -372,6 +542,9 @@ fn authenticate(headers: &HeaderMap, state: &State) -> Result<(), (StatusCode, &
         Some(t) => match state.jwt.verify(t) {
             Ok(claims) if claims.seq() <= state.revoked_through.load(Ordering::Relaxed) => {
                 "Not authenticated"
+            }
+            Ok(claims) if claims.seq() <= state.expired_through.load(Ordering::Relaxed) => {
+                "JWT expired"
             }
             Ok(_) => return Ok(()),
             Err(Rejection::Expired) => "JWT expired",

@@ -141,6 +141,15 @@ impl ApiError {
         let status = response.status().as_u16();
         let (message, code) = qualys_auth::diagnostics::describe_body(response.body());
         let hint = match status {
+            300..=399 => Some(format!(
+                "the server redirects to {}; redirects are not followed so the token never leaves \
+                 the gateway — if that is your platform's gateway, use it as the gateway URL",
+                response
+                    .headers()
+                    .get(http::header::LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .unwrap_or("another URL")
+            )),
             401 => Some("the token was rejected twice; check the credentials' permissions".into()),
             403 => Some("the credentials lack permission for this operation".into()),
             404 if message.as_deref().is_some_and(|m| m.contains("HTML")) => {

@@ -56,7 +56,7 @@ pub(crate) fn jitter(max: std::time::Duration) -> std::time::Duration {
     std::time::Duration::from_nanos(r % nanos.saturating_add(1))
 }
 
-pub use qualys_auth::{GatewayUrl, TokenCache};
+pub use qualys_auth::{GatewayUrl, TokenCache, diagnostics};
 
 /// A fully buffered request, as every layer of the stack sees it.
 pub type Request = http::Request<bytes::Bytes>;

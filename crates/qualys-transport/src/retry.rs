@@ -198,6 +198,10 @@ fn decide(
         Err(Error::Connection { before_sending, .. }) if meta.idempotent || *before_sending => {
             Ok((Next::RetryAfter(policy.backoff(attempt)), None))
         }
+        // The token could not be fetched (endpoint down): the API call was never sent.
+        Err(Error::Auth(e)) if e.is_retryable() => {
+            Ok((Next::RetryAfter(policy.backoff(attempt)), None))
+        }
         Err(Error::Timeout { .. }) if meta.idempotent => {
             Ok((Next::RetryAfter(policy.backoff(attempt)), None))
         }

@@ -295,6 +295,8 @@ impl ClientBuilder {
             lookup_ref,
             self.profile.as_deref(),
         )?;
+        let mut warnings = resolved.warnings;
+        warnings.extend(resolved.gateway.host_hint());
         let source = resolved
             .source
             .ok_or_else(|| Error::Config(format!("not set: {}", config::CREDENTIAL_VARS)))?;
@@ -310,7 +312,7 @@ impl ClientBuilder {
         Ok(Client {
             keys: ActivationKeys::new(transport.clone()),
             transport,
-            warnings: Arc::new(resolved.warnings),
+            warnings: Arc::new(warnings),
         })
     }
 }
