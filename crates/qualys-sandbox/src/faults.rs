@@ -53,7 +53,7 @@ impl Calls {
     fn matches(&self, n: u64) -> bool {
         match self {
             Calls::Nth(list) => list.contains(&n),
-            Calls::Every(k) => *k > 0 && n % k == 0,
+            Calls::Every(k) => *k > 0 && n.is_multiple_of(*k),
             Calls::Range { from, to } => (*from..=*to).contains(&n),
             Calls::All => true,
         }
