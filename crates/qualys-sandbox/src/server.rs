@@ -293,6 +293,7 @@ async fn serve_request(
     req: Request<Incoming>,
     state: &State,
 ) -> Result<Response<FaultBody>, Dropped> {
+    state.requests.fetch_add(1, Ordering::Relaxed);
     let route = route_of(req.method(), req.uri().path());
     let fault = route.and_then(|r| state.faults.next(r));
     let gzip_ok = req
@@ -386,7 +387,6 @@ async fn serve_request(
 async fn handle(req: Request<Incoming>, state: &State) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().trim_end_matches('/').to_owned();
-    state.requests.fetch_add(1, Ordering::Relaxed);
     tracing::debug!(method = %parts.method, path, "sandbox request");
     // API routes authenticate before reading the body, as a gateway does.
     if path.starts_with("/caui/")

@@ -258,7 +258,7 @@ impl HttpClient {
             Err(_) => Err(Error::Timeout {
                 operation: meta.operation.clone(),
                 stage: "waiting for the response".into(),
-                seconds: timeout.as_secs(),
+                after: timeout,
                 hint: meta.suggest_smaller_pages.then(|| {
                     "large pages take long to produce: try a smaller page size (limit)".to_owned()
                 }),

@@ -25,7 +25,7 @@ pub enum Error {
         before_sending: bool,
     },
     /// A timeout elapsed.
-    #[error("{operation} timed out after {seconds} s {stage}{}", hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default())]
+    #[error("{operation} timed out after {} {stage}{}", secs(after), hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default())]
     Timeout {
         /// The operation, e.g. `search activation keys (page 3)`.
         operation: String,
@@ -33,7 +33,7 @@ pub enum Error {
         /// retries included`.
         stage: String,
         /// The timeout that elapsed.
-        seconds: u64,
+        after: std::time::Duration,
         /// What to do about it, when there is something (e.g. a smaller page size).
         hint: Option<String>,
     },
@@ -88,6 +88,15 @@ pub enum Error {
     /// The client is misconfigured.
     #[error("configuration error: {0}")]
     Config(String),
+}
+
+/// `120 s`, or `0.7 s` below ten seconds when not whole.
+fn secs(d: &std::time::Duration) -> String {
+    if d.subsec_millis() == 0 || d.as_secs() >= 10 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
 }
 
 impl Error {

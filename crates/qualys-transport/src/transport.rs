@@ -74,7 +74,7 @@ impl Transport {
                     Err(_) => Err(Error::Timeout {
                         operation: meta.operation.clone(),
                         stage: "in total, retries included".into(),
-                        seconds: total.as_secs(),
+                        after: total,
                         hint: None,
                     }),
                 };
