@@ -84,7 +84,8 @@ impl AuthError {
             AuthError::StaticTokenExpired { .. } => false,
             // A maintenance page or a half-deployed gateway: worth another try later.
             AuthError::InvalidTokenBody { .. } => true,
-            AuthError::Unreachable { .. } => true,
+            // A certificate the client does not trust will not become trusted by waiting.
+            AuthError::Unreachable { message, .. } => !message.contains("invalid peer certificate"),
             AuthError::Status { status, .. } => matches!(status, 429 | 500..=599),
         }
     }

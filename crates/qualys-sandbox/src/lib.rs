@@ -42,6 +42,8 @@ mod faults;
 mod jwt;
 mod query;
 mod server;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -82,6 +84,9 @@ pub struct SandboxConfig {
     pub max_page_size: u32,
     /// Faults to inject (none by default).
     pub faults: FaultPlan,
+    /// Serve over TLS with this identity (feature `tls`).
+    #[cfg(feature = "tls")]
+    pub tls: Option<Arc<tls::TlsIdentity>>,
     /// The accepted username of the password flow (`POST /auth`).
     pub username: String,
     /// The accepted password of the password flow.
@@ -105,6 +110,8 @@ impl Default for SandboxConfig {
             max_page_size: 200,
             fixed_token: None,
             faults: FaultPlan::default(),
+            #[cfg(feature = "tls")]
+            tls: None,
             username: DEFAULT_USERNAME.into(),
             password: DEFAULT_PASSWORD.into(),
         }
@@ -121,6 +128,12 @@ impl SandboxConfig {
     pub fn credentials(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
         self.client_id = id.into();
         self.client_secret = secret.into();
+        self
+    }
+    /// Serves over TLS (`https://127.0.0.1:PORT`) with `identity` (feature `tls`).
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, identity: Arc<tls::TlsIdentity>) -> Self {
+        self.tls = Some(identity);
         self
     }
     /// Injects faults (see [`FaultPlan`]).
@@ -187,6 +200,9 @@ pub enum SandboxError {
         "no JWT crypto provider is available in this build (enable exactly one jsonwebtoken backend)"
     )]
     NoCryptoProvider,
+    /// The TLS identity could not be built.
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
     /// The signing key could not be built.
     #[error("could not build the sandbox's signing key: {0}")]
     Signing(String),
@@ -233,10 +249,18 @@ impl Sandbox {
         })?;
         let state = Arc::new(server::State::new(&config)?);
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let task = tokio::spawn(server::serve(listener, state.clone(), rx));
+        #[cfg(feature = "tls")]
+        let acceptor = match &config.tls {
+            Some(id) => Some(tokio_rustls::TlsAcceptor::from(id.server_config()?)),
+            None => None,
+        };
+        #[cfg(not(feature = "tls"))]
+        let acceptor: Option<server::NoTls> = None;
+        let scheme = if acceptor.is_some() { "https" } else { "http" };
+        let task = tokio::spawn(server::serve(listener, state.clone(), rx, acceptor));
         tracing::info!(%addr, keys = state.key_count(), "sandbox listening");
         Ok(Sandbox {
-            base_url: format!("http://{addr}"),
+            base_url: format!("{scheme}://{addr}"),
             addr,
             state,
             shutdown: Some(tx),

@@ -200,10 +200,20 @@ impl State {
     }
 }
 
+#[cfg(feature = "tls")]
+pub(crate) type Acceptor = tokio_rustls::TlsAcceptor;
+/// Without the `tls` feature there is no acceptor.
+#[cfg(not(feature = "tls"))]
+#[derive(Clone)]
+pub(crate) enum NoTls {}
+#[cfg(not(feature = "tls"))]
+pub(crate) type Acceptor = NoTls;
+
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<State>,
     mut shutdown: tokio::sync::oneshot::Receiver<()>,
+    acceptor: Option<Acceptor>,
 ) {
     let mut connections = tokio::task::JoinSet::new();
     loop {
@@ -213,20 +223,38 @@ pub(crate) async fn serve(
                 let Ok((stream, _)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
                 let state = state.clone();
+                let acceptor = acceptor.clone();
                 connections.spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let state = state.clone();
-                        async move { serve_request(req, &state).await }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    match acceptor {
+                        #[cfg(feature = "tls")]
+                        Some(acceptor) => {
+                            if let Ok(tls) = acceptor.accept(stream).await {
+                                serve_connection(tls, state).await;
+                            }
+                        }
+                        #[cfg(not(feature = "tls"))]
+                        Some(never) => match never {},
+                        None => serve_connection(stream, state).await,
+                    }
                 });
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
     connections.shutdown().await;
+}
+
+async fn serve_connection<IO>(io: IO, state: Arc<State>)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req| {
+        let state = state.clone();
+        async move { serve_request(req, &state).await }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(io), service)
+        .await;
 }
 
 /// The response body: whole, late, or cut short.

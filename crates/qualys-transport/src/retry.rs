@@ -198,8 +198,9 @@ fn decide(
         Err(Error::Connection { before_sending, .. }) if meta.idempotent || *before_sending => {
             Ok((Next::RetryAfter(policy.backoff(attempt)), None))
         }
-        // The token could not be fetched (endpoint down): the API call was never sent.
-        Err(Error::Auth(e)) if e.is_retryable() => {
+        // The token could not be fetched (endpoint down): the API call was never sent. Once only:
+        // the token cache keeps its own backoff for later callers.
+        Err(Error::Auth(e)) if e.is_retryable() && attempt < 2 => {
             Ok((Next::RetryAfter(policy.backoff(attempt)), None))
         }
         Err(Error::Timeout { .. }) if meta.idempotent => {
