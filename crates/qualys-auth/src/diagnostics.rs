@@ -8,6 +8,10 @@
 /// ```
 /// use qualys_auth::diagnostics::describe_body;
 /// assert_eq!(
+///     describe_body(br#"{"ServiceResponse":{"responseCode":"INVALID_REQUEST","responseErrorDetails":{"errorMessage":"bad id"}}}"#),
+///     (Some("bad id".into()), Some("INVALID_REQUEST".into()))
+/// );
+/// assert_eq!(
 ///     describe_body(br#"{"status":401,"error":"Unauthorized","message":"JWT expired"}"#),
 ///     (Some("JWT expired".into()), None)
 /// );
@@ -30,6 +34,21 @@ pub fn describe_body(body: &[u8]) -> (Option<String>, Option<String>) {
                 _ => None,
             })
         };
+        // QPS REST: {"ServiceResponse":{"responseCode":"…","responseErrorDetails":{"errorMessage":"…"}}}
+        if let Some(sr) = obj.get("ServiceResponse").and_then(|v| v.as_object()) {
+            let code = sr
+                .get("responseCode")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+            let message = sr
+                .get("responseErrorDetails")
+                .and_then(|d| d.get("errorMessage"))
+                .and_then(|m| m.as_str())
+                .map(str::to_owned);
+            if code.is_some() || message.is_some() {
+                return (message.or_else(|| code.clone()), code);
+            }
+        }
         let message = s("message").or_else(|| s("error"));
         let code = s("errorCode").or_else(|| s("code"));
         return (message.or_else(|| Some(one_line(text))), code);

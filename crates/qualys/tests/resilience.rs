@@ -399,3 +399,41 @@ fn gateway_host_mistakes_get_a_hint() {
         ]
     );
 }
+
+#[tokio::test]
+async fn redirects_are_not_followed_and_the_total_timeout_holds() {
+    let plan = FaultPlan::new()
+        .rule(
+            Route::Get,
+            Calls::All,
+            respond(
+                302,
+                &[("Location", "https://elsewhere.example.com/caui")],
+                "",
+            ),
+        )
+        .rule(Route::Search, Calls::All, Fault::DelayHeaders { ms: 800 });
+    let s = Sandbox::start(SandboxConfig::default().faults(plan))
+        .await
+        .unwrap();
+    let c = Client::builder()
+        .gateway_url(s.base_url())
+        .client_credentials(s.client_id(), s.client_secret())
+        .retry_policy(fast_retries())
+        .request_timeout(Duration::from_millis(500))
+        .total_timeout(Duration::from_millis(1200))
+        .build()
+        .unwrap();
+    let err = c.activation_keys().get(12345678).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "get activation key 12345678 failed: HTTP 302 (hint: the server redirects to \
+         https://elsewhere.example.com/caui; redirects are not followed so the token never leaves \
+         the gateway — if that is your platform's gateway, use it as the gateway URL)"
+    );
+    let err = c.activation_keys().search().send().await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "search activation keys timed out after 1.2 s in total, retries included"
+    );
+}
