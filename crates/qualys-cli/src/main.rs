@@ -2,6 +2,7 @@
 
 mod keys;
 mod output;
+mod setup;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -80,6 +81,17 @@ struct Cli {
     /// Output format.
     #[arg(short, long, global = true, value_enum, default_value_t = Format::Table, help_heading = "Global options")]
     output: Format,
+    /// Timeout of each request attempt, in seconds (default 120).
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECS",
+        help_heading = "Global options"
+    )]
+    timeout: Option<u64>,
+    /// No colours (also when NO_COLOR is set).
+    #[arg(long, global = true, help_heading = "Global options")]
+    no_color: bool,
     /// Log to stderr (-v debug, -vv trace). Secrets are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Global options")]
     verbose: u8,
@@ -95,6 +107,44 @@ enum Command {
     /// Tokens: print one, or show where it comes from and when it expires.
     #[command(subcommand)]
     Auth(AuthCommand),
+    /// The local emulator of the gateway.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+    /// Write a profile to the config file, asking for each setting (the secret is not echoed).
+    #[command(after_help = "Example:\n  qualys configure --profile prod")]
+    Configure,
+    /// Print shell completions.
+    #[command(after_help = "Example:\n  qualys completions bash > /etc/bash_completion.d/qualys")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SandboxCommand {
+    /// Run the emulator as a server until interrupted; prints `export` lines for its URL and the
+    /// credentials it accepts.
+    #[command(
+        after_help = "Example:\n  qualys sandbox serve --keys 1000 --addr 127.0.0.1:8443\n  eval \"$(qualys sandbox serve &)\"  # in another shell: qualys keys list\n\nDefaults: a free port on 127.0.0.1, client id sandbox-client, secret sandbox-secret,\nusername sandbox-user, password p@ss+w%rd&1=#."
+    )]
+    Serve {
+        /// Listen address (loopback only).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        addr: std::net::SocketAddr,
+        /// Generated keys added to the five sample keys.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        keys: usize,
+        /// Accepted client id.
+        #[arg(long, default_value = qualys_sandbox::DEFAULT_CLIENT_ID)]
+        client_id: String,
+        /// Accepted client secret.
+        #[arg(long, default_value = qualys_sandbox::DEFAULT_CLIENT_SECRET)]
+        client_secret: String,
+        /// A fault plan (JSON).
+        #[arg(long, value_name = "FILE")]
+        faults: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,6 +272,14 @@ pub(crate) struct UpdateArgs {
     pub(crate) dry_run: bool,
 }
 
+fn parse_limit(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(0) => Err("the page size must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{s}` is not a page size (a whole number from 1)")),
+    }
+}
+
 fn parse_date(s: &str) -> Result<Date, String> {
     s.parse()
 }
@@ -238,7 +296,7 @@ struct ListArgs {
     #[arg(long)]
     desc: bool,
     /// Page size to ask for (the server may use a smaller one).
-    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(short, long, value_parser = parse_limit)]
     limit: Option<u32>,
     /// Fetch every page (streams with -o ndjson / json).
     #[arg(short, long)]
@@ -294,6 +352,7 @@ impl From<Error> for Failure {
             Error::Config(_) | Error::Invalid { .. } => exit::USAGE,
             Error::Api(api) if api.status == 404 => exit::NOT_FOUND,
             Error::Api(api) if api.status == 429 => exit::THROTTLED,
+            Error::Throttled { .. } => exit::THROTTLED,
             Error::Api(api) if api.status == 401 || api.status == 403 => exit::AUTH,
             _ => exit::OTHER,
         };
@@ -311,7 +370,8 @@ impl From<std::io::Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.verbose);
+    let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    init_tracing(cli.verbose, color);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -332,7 +392,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(verbose: u8) {
+fn init_tracing(verbose: u8, color: bool) {
     if verbose == 0 {
         return;
     }
@@ -345,11 +405,27 @@ fn init_tracing(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(color && std::io::stderr().is_terminal())
         .init();
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
+    match &cli.command {
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "qualys", &mut std::io::stdout());
+            return Ok(());
+        }
+        Command::Configure => return setup::configure(cli.profile.as_deref()),
+        Command::Sandbox(SandboxCommand::Serve {
+            addr,
+            keys,
+            client_id,
+            client_secret,
+            faults,
+        }) => return setup::serve(*addr, *keys, client_id, client_secret, faults.as_deref()).await,
+        _ => {}
+    }
     // The sandbox lives as long as the command.
     let (client, _sandbox) = if cli.sandbox {
         let keys = cli.sandbox_keys.unwrap_or(0);
@@ -361,13 +437,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             sandbox.base_url(),
             sandbox.key_count()
         );
-        let client = Client::builder()
+        let mut builder = Client::builder()
             .gateway_url(sandbox.base_url())
-            .client_credentials(sandbox.client_id(), sandbox.client_secret())
-            .build()?;
-        (client, Some(sandbox))
+            .client_credentials(sandbox.client_id(), sandbox.client_secret());
+        if let Some(secs) = cli.timeout {
+            builder = builder.request_timeout(std::time::Duration::from_secs(secs));
+        }
+        (builder.build()?, Some(sandbox))
     } else {
         let mut builder = Client::builder().load_environment();
+        if let Some(secs) = cli.timeout {
+            builder = builder.request_timeout(std::time::Duration::from_secs(secs));
+        }
         if let Some(url) = &cli.gateway_url {
             builder = builder.gateway_url(url);
         } else if let Some(p) = &cli.platform {
@@ -386,6 +467,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Keys(other) => keys::run(&client, other, cli.output).await,
         Command::Auth(AuthCommand::Token) => auth_token(&client).await,
         Command::Auth(AuthCommand::Status) => auth_status(&client, cli.output).await,
+        Command::Sandbox(_) | Command::Configure | Command::Completions { .. } => Ok(()),
     }
 }
 
@@ -438,7 +520,7 @@ async fn auth_status(client: &Client, format: Format) -> Result<(), Failure> {
     });
     let mut out = std::io::stdout().lock();
     match format {
-        Format::Json | Format::Ndjson => {
+        Format::Json | Format::Ndjson | Format::Csv => {
             let text = if format == Format::Json {
                 serde_json::to_string_pretty(&status)
             } else {
@@ -525,11 +607,16 @@ async fn list(client: &Client, args: ListArgs, format: Format) -> Result<(), Fai
         return Ok(());
     }
     let mut pager = search.pages();
+    let progress = Progress::new();
     loop {
         match pager.next_page().await {
-            Ok(Some(page)) => out.write_keys(&page.content)?,
+            Ok(Some(page)) => {
+                progress.page(page.content.len() as u64, pager.total_count());
+                out.write_keys(&page.content)?;
+            }
             Ok(None) => break,
             Err(e) => {
+                progress.done();
                 out.finish()?;
                 let mut f = Failure::from(e);
                 f.message = format!(
@@ -545,6 +632,7 @@ async fn list(client: &Client, args: ListArgs, format: Format) -> Result<(), Fai
             }
         }
     }
+    progress.done();
     out.finish()?;
     std::io::stdout().flush()?;
     match pager.completeness() {
@@ -553,5 +641,49 @@ async fn list(client: &Client, args: ListArgs, format: Format) -> Result<(), Fai
             format!("incomplete list: {t}"),
         )),
         _ => Ok(()),
+    }
+}
+
+/// A progress bar on stderr while walking pages, only when stderr is a terminal.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new() -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {pos}/{len} keys, {msg} {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Self { bar }
+    }
+
+    fn page(&self, keys: u64, total: Option<u64>) {
+        if let Some(bar) = &self.bar {
+            if let Some(t) = total {
+                bar.set_length(t);
+            }
+            bar.inc(keys);
+            let pages = bar
+                .message()
+                .split(' ')
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0)
+                + 1;
+            bar.set_message(format!("{pages} pages"));
+        }
+    }
+
+    fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
     }
 }

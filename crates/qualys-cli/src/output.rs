@@ -15,12 +15,15 @@ pub enum Format {
     Json,
     /// One JSON key per line, streamed page by page.
     Ndjson,
+    /// Comma-separated values with a header row (the vendor's field names; licenses joined by `;`).
+    Csv,
 }
 
 /// Writes keys as they arrive. JSON and NDJSON stream; the table is printed at the end.
 pub struct Writer<W: Write> {
     format: Format,
     out: W,
+    csv_header: bool,
     terminal: bool,
     rows: Vec<[String; 7]>,
     written: u64,
@@ -31,6 +34,7 @@ impl<W: Write> Writer<W> {
         Self {
             format,
             out,
+            csv_header: false,
             terminal,
             rows: Vec::new(),
             written: 0,
@@ -44,6 +48,15 @@ impl<W: Write> Writer<W> {
                 Format::Ndjson => {
                     serde_json::to_writer(&mut self.out, key)?;
                     self.out.write_all(b"\n")?;
+                }
+                Format::Csv => {
+                    if !self.csv_header {
+                        self.out.write_all(&csv_line(CSV_HEADER.iter().copied())?)?;
+                        self.csv_header = true;
+                    }
+                    let row = csv_row(key);
+                    self.out
+                        .write_all(&csv_line(row.iter().map(String::as_str))?)?;
                 }
                 Format::Json => {
                     self.out
@@ -71,6 +84,10 @@ impl<W: Write> Writer<W> {
             Format::Json if self.written == 0 => self.out.write_all(b"[]\n")?,
             Format::Json => self.out.write_all(b"\n]\n")?,
             Format::Ndjson => {}
+            Format::Csv if !self.csv_header => {
+                self.out.write_all(&csv_line(CSV_HEADER.iter().copied())?)?;
+            }
+            Format::Csv => {}
             Format::Table => {
                 let mut table = Table::new();
                 table
@@ -135,4 +152,57 @@ fn row(key: &ActivationKey) -> [String; 7] {
             .collect::<Vec<_>>()
             .join(", "),
     ]
+}
+
+const CSV_HEADER: [&str; 14] = [
+    "id",
+    "title",
+    "activationKey",
+    "networkId",
+    "countUsed",
+    "countPurchased",
+    "datePurchased",
+    "firstName",
+    "lastName",
+    "userName",
+    "keyType",
+    "isDisabled",
+    "expireDate",
+    "licenses",
+];
+
+/// One CSV row: the vendor's values as text, absent fields empty; licenses in a last column.
+fn csv_row(key: &ActivationKey) -> Vec<String> {
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    vec![
+        key.id.to_string(),
+        opt(key.title.clone()),
+        opt(key.activation_key.clone()),
+        opt(key.network_id.map(|n| n.to_string())),
+        opt(key.count_used.map(|n| n.to_string())),
+        opt(key.count_purchased.map(|n| n.to_string())),
+        opt(key.date_purchased.as_ref().map(|d| d.to_string())),
+        opt(key.first_name.clone()),
+        opt(key.last_name.clone()),
+        opt(key.user_name.clone()),
+        opt(key.key_type.as_ref().map(|k| k.as_str().to_owned())),
+        opt(key.is_disabled.map(|b| b.to_string())),
+        match &key.expire_date {
+            Some(Expiry::On(d)) => d.to_string(),
+            _ => String::new(),
+        },
+        key.licenses
+            .iter()
+            .flatten()
+            .map(|l| l.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
+    ]
+}
+
+/// One CSV record with RFC 4180 quoting.
+fn csv_line<'a>(fields: impl Iterator<Item = &'a str>) -> io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(fields).map_err(io::Error::other)?;
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
