@@ -605,11 +605,12 @@ fn search(body: &[u8], state: &State) -> Response<Full<Bytes>> {
     let view = view(state, keys, &params);
     let total = view.len() as u64;
     let page_size = params.page_size;
-    let start = (params.page_number as usize).saturating_mul(page_size as usize);
-    let content: Vec<&ActivationKey> = view
+    let start = (params.page_number as usize)
+        .saturating_mul(page_size as usize)
+        .min(view.len());
+    let end = start.saturating_add(page_size as usize).min(view.len());
+    let content: Vec<&ActivationKey> = view[start..end]
         .iter()
-        .skip(start)
-        .take(page_size as usize)
         .map(|&i| &keys[i as usize])
         .collect();
     let page = PageOut {
