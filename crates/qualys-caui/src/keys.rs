@@ -422,12 +422,13 @@ pub(crate) fn decode<T: DeserializeOwned>(
             ),
         });
     }
-    if let Some(api) = error_payload(operation, &response) {
-        return Err(api.into());
-    }
-    // Fast path; only a failure is decoded again to find the JSON path of the problem.
+    // Fast path: one decode straight into the model. Only a failure is looked at again — as an
+    // error payload, then for the JSON path of the problem.
     if let Ok(value) = serde_json::from_slice(response.body()) {
         return Ok(value);
+    }
+    if let Some(api) = error_payload(operation, &response) {
+        return Err(api.into());
     }
     let mut de = serde_json::Deserializer::from_slice(response.body());
     serde_path_to_error::deserialize(&mut de).map_err(|e| {

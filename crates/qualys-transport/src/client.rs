@@ -312,6 +312,15 @@ fn tls_config(ca_bundle: Option<&std::path::Path>) -> Result<rustls::ClientConfi
     let mut roots = rustls::RootCertStore::empty();
     #[cfg(feature = "webpki-roots")]
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    #[cfg(feature = "native-roots")]
+    {
+        let native = rustls_native_certs::load_native_certs();
+        for e in &native.errors {
+            tracing::warn!(error = %e, "could not read part of the system's root store");
+        }
+        let (added, ignored) = roots.add_parsable_certificates(native.certs);
+        tracing::debug!(added, ignored, "system roots loaded");
+    }
     if let Some(path) = ca_bundle {
         use rustls::pki_types::pem::PemObject;
         let shown = path.display();

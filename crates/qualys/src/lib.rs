@@ -327,7 +327,23 @@ impl std::fmt::Debug for ClientBuilder {
     }
 }
 
-/// The README's Rust examples, compiled as doctests.
-#[doc = include_str!("../../../README.md")]
+/// The README's and the guides' Rust examples, compiled as doctests.
 #[cfg(doctest)]
-pub struct ReadmeDoctests;
+mod doc_examples {
+    #[doc = include_str!("../../../README.md")]
+    pub struct Readme;
+    #[doc = include_str!("../../../docs/guides/getting-started.md")]
+    pub struct GettingStarted;
+    #[doc = include_str!("../../../docs/guides/authentication.md")]
+    pub struct Authentication;
+    #[doc = include_str!("../../../docs/guides/activation-keys.md")]
+    pub struct ActivationKeys;
+    #[doc = include_str!("../../../docs/guides/pagination.md")]
+    pub struct Pagination;
+    #[doc = include_str!("../../../docs/guides/errors-and-retries.md")]
+    pub struct ErrorsAndRetries;
+    #[doc = include_str!("../../../docs/guides/sandbox.md")]
+    pub struct Sandbox;
+    #[doc = include_str!("../../../docs/guides/cli.md")]
+    pub struct Cli;
+}
