@@ -151,22 +151,8 @@ pub fn run(root: &Path, version: &str, dry_run: bool) -> Result<(), String> {
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| root.join("target"));
-    let mut package = Command::new(&cargo);
-    package
-        .current_dir(&work)
-        .env("CARGO_TARGET_DIR", target.join("release-check"))
-        .args(["package", "--allow-dirty", "--no-verify"]);
-    for krate in CRATES {
-        package.args(["-p", krate]);
-    }
-    eprintln!("xtask: cargo package {}", CRATES.join(" "));
-    let status = package
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("cargo package failed".into());
-    }
-    // Verify the packaged crates build on their own, in dependency order.
+    // Package every crate in dependency order and verify each builds on its own, against the
+    // others as packaged (cargo overlays a local registry for the unpublished versions).
     let mut verify = Command::new(&cargo);
     verify
         .current_dir(&work)
@@ -175,7 +161,7 @@ pub fn run(root: &Path, version: &str, dry_run: bool) -> Result<(), String> {
     for krate in CRATES {
         verify.args(["-p", krate]);
     }
-    eprintln!("xtask: verifying the packages build");
+    eprintln!("xtask: cargo package {} (verified)", CRATES.join(" "));
     let status = verify
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
