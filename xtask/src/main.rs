@@ -164,7 +164,7 @@ fn features() -> Result<(), String> {
         ("qualys-auth", &[]),
         ("qualys-transport", &["webpki-roots", "native-roots"]),
         ("qualys-caui", &[]),
-        ("qualys", &[]),
+        ("qualys", &["webpki-roots", "native-roots"]),
         ("qualys-sandbox", &["tls"]),
     ];
     for (krate, features) in checks {

@@ -4,35 +4,10 @@
 
 use std::collections::HashSet;
 
-use assert_cmd::Command;
+mod common;
+
+use common::{qualys, stable};
 use serde_json::Value;
-
-fn qualys() -> Command {
-    let mut cmd = Command::cargo_bin("qualys").unwrap();
-    for var in [
-        "QUALYS_GATEWAY_URL",
-        "QUALYS_CLIENT_ID",
-        "QUALYS_CLIENT_SECRET",
-        "QUALYS_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
-/// Replaces the sandbox's ephemeral port so snapshots are stable.
-fn stable(text: &[u8]) -> String {
-    let text = String::from_utf8(text.to_vec()).unwrap();
-    let mut out = String::new();
-    let mut rest = text.as_str();
-    while let Some(i) = rest.find("127.0.0.1:") {
-        out.push_str(&rest[..i + 10]);
-        rest = rest[i + 10..].trim_start_matches(|c: char| c.is_ascii_digit());
-        out.push_str("PORT");
-    }
-    out.push_str(rest);
-    out
-}
 
 #[test]
 fn sandbox_list_prints_the_five_fixture_keys_as_a_table() {

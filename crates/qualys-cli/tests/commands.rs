@@ -5,40 +5,19 @@
 
 use std::collections::BTreeMap;
 
-use assert_cmd::Command;
-use qualys_sandbox::{Calls, Fault, FaultPlan, Route, Sandbox, SandboxConfig};
+mod common;
 
-fn qualys() -> Command {
-    let mut cmd = Command::cargo_bin("qualys").unwrap();
-    for (var, _) in std::env::vars() {
-        if var.starts_with("QUALYS_") {
-            cmd.env_remove(var);
-        }
-    }
-    cmd.env("XDG_CONFIG_HOME", "/nonexistent/qualys-cli-tests");
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
+use assert_cmd::Command;
+use common::{qualys, stable};
+use qualys_sandbox::{Calls, Fault, FaultPlan, Route, Sandbox, SandboxConfig};
 
 /// Runs and returns (exit code, stdout, stderr) with the sandbox port replaced.
 fn run(cmd: &mut Command) -> (i32, String, String) {
     let out = cmd.output().unwrap();
-    let clean = |b: &[u8]| {
-        let t = String::from_utf8(b.to_vec()).unwrap();
-        let mut out = String::new();
-        let mut rest = t.as_str();
-        while let Some(i) = rest.find("127.0.0.1:") {
-            out.push_str(&rest[..i + 10]);
-            rest = rest[i + 10..].trim_start_matches(|c: char| c.is_ascii_digit());
-            out.push_str("PORT");
-        }
-        out.push_str(rest);
-        out
-    };
     (
         out.status.code().unwrap_or(-1),
-        clean(&out.stdout),
-        clean(&out.stderr),
+        stable(&out.stdout),
+        stable(&out.stderr),
     )
 }
 

@@ -3,7 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use assert_cmd::Command;
+mod common;
+
 use qualys_sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
 
@@ -14,14 +15,7 @@ struct Run {
 }
 
 fn qualys(s: &Sandbox, args: &[&str]) -> Run {
-    let mut cmd = Command::cargo_bin("qualys").unwrap();
-    for (var, _) in std::env::vars() {
-        if var.starts_with("QUALYS_") {
-            cmd.env_remove(var);
-        }
-    }
-    let out = cmd
-        .env("XDG_CONFIG_HOME", "/nonexistent/qualys-cli-tests")
+    let out = common::qualys()
         .env("QUALYS_GATEWAY_URL", s.base_url())
         .env("QUALYS_CLIENT_ID", s.client_id())
         .env("QUALYS_CLIENT_SECRET", s.client_secret())
