@@ -413,7 +413,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(*shell, &mut cmd, "qualys", &mut std::io::stdout());
+            // Generated into memory, so a closed pipe is an ordinary write error, not a panic.
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut cmd, "qualys", &mut script);
+            let mut out = std::io::stdout().lock();
+            out.write_all(&script)?;
+            out.flush()?;
             return Ok(());
         }
         Command::Configure => return setup::configure(cli.profile.as_deref()),
@@ -474,10 +479,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 fn missing_env_hint(e: Error) -> Failure {
     let mut f = Failure::from(e);
     if f.message.contains("not set") {
-        f.message.push_str(
-            "\n  hint: set them (or a profile in ~/.config/qualys/config.toml), or try \
-             `qualys --sandbox keys list` to run against the embedded sandbox",
-        );
+        let lookup = |name: &str| std::env::var(name).ok();
+        let path = qualys::config::profile_path(&lookup)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "~/.config/qualys/config.toml".into());
+        f.message.push_str(&format!(
+            "\n  hint: set them (or run `qualys configure` to write a profile in {path}), or try \
+             `qualys --sandbox keys list` to run against the embedded sandbox"
+        ));
     }
     f
 }
@@ -619,6 +628,10 @@ async fn list(client: &Client, args: ListArgs, format: Format) -> Result<(), Fai
                 progress.done();
                 out.finish()?;
                 let mut f = Failure::from(e);
+                // Keys already went to stdout: the result is partial, whatever the cause.
+                if pager.received() > 0 {
+                    f.code = exit::TRUNCATED;
+                }
                 f.message = format!(
                     "{} (after {} keys{})",
                     f.message,

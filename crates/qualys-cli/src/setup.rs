@@ -28,6 +28,9 @@ pub(crate) fn configure(profile: Option<&str>) -> Result<(), Failure> {
         }
         let _ = std::io::stderr().flush();
         let answer = lines.next().transpose()?.unwrap_or_default();
+        if !terminal {
+            eprintln!();
+        }
         let answer = answer.trim();
         Ok(if answer.is_empty() {
             default.to_owned()
@@ -39,6 +42,16 @@ pub(crate) fn configure(profile: Option<&str>) -> Result<(), Failure> {
         Some(p) => p.to_owned(),
         None => ask("Profile name", "default")?,
     };
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(Failure::new(
+            exit::USAGE,
+            format!("`{name}` is not a profile name: use letters, digits, `-` and `_`"),
+        ));
+    }
     let where_ = ask(
         "Platform (US1…US4, EU1…EU3, IN1, CA1, AE1, UK1, AU1, KSA1, GOV1) or gateway URL",
         "US1",
@@ -61,7 +74,7 @@ pub(crate) fn configure(profile: Option<&str>) -> Result<(), Failure> {
     let secret = if terminal {
         rpassword::prompt_password("Client secret (not shown): ")?
     } else {
-        eprint!("Client secret: ");
+        eprintln!("Client secret: (read from stdin)");
         lines.next().transpose()?.unwrap_or_default()
     };
     let secret = secret.trim().to_owned();

@@ -149,9 +149,9 @@ fn missing_environment_names_the_variables_and_exits_2() {
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
         "qualys: configuration error: not set: QUALYS_CLIENT_ID and QUALYS_CLIENT_SECRET (or \
-         QUALYS_USERNAME and QUALYS_PASSWORD, or QUALYS_TOKEN)\n  hint: set them (or a profile in \
-         ~/.config/qualys/config.toml), or try `qualys --sandbox keys list` to run against the \
-         embedded sandbox\n"
+         QUALYS_USERNAME and QUALYS_PASSWORD, or QUALYS_TOKEN)\n  hint: set them (or run `qualys \
+         configure` to write a profile in /nonexistent/qualys-cli-tests/qualys/config.toml), or try \
+         `qualys --sandbox keys list` to run against the embedded sandbox\n"
     );
     let out = qualys()
         .env("QUALYS_PLATFORM", "US2")

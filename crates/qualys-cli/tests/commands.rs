@@ -376,3 +376,59 @@ async fn exit_codes_of_every_error_kind() {
         );
     }
 }
+
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    for args in [
+        vec!["completions", "zsh"],
+        vec![
+            "--sandbox",
+            "--sandbox-keys",
+            "3000",
+            "keys",
+            "list",
+            "--all",
+            "-o",
+            "ndjson",
+        ],
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("qualys"))
+            .args(&args)
+            .env("XDG_CONFIG_HOME", "/nonexistent")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away at once, like `| head -0`
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_after_some_keys_is_a_partial_result() {
+    let fault: Fault = serde_json::from_value(serde_json::json!({"type":"respond","status":400,
+        "body": r#"{"status":400,"error":"Bad Request","message":"page out of range"}"#}))
+    .unwrap();
+    let plan = FaultPlan::new().rule(Route::Search, Calls::Nth(vec![2]), fault);
+    let s = Sandbox::start(SandboxConfig::default().generated_keys(20).faults(plan))
+        .await
+        .unwrap();
+    let (code, out, err) = run(qualys()
+        .env("QUALYS_GATEWAY_URL", s.base_url())
+        .env("QUALYS_CLIENT_ID", s.client_id())
+        .env("QUALYS_CLIENT_SECRET", s.client_secret())
+        .args(["keys", "list", "--all", "--limit", "10", "-o", "ndjson"]));
+    assert_eq!(code, 6);
+    assert_eq!(out.lines().count(), 10);
+    assert_eq!(
+        err,
+        "qualys: search activation keys (page 1) failed: HTTP 400: page out of range (after 10 keys of 25)\n"
+    );
+}

@@ -300,7 +300,13 @@ impl std::fmt::Debug for HttpClient {
 
 impl HttpSend for HttpClient {
     fn send(&self, request: Request) -> BoxFuture<'_, Result<Response, BoxError>> {
-        Box::pin(async move { self.execute(request).await.map_err(BoxError::from) })
+        Box::pin(async move {
+            self.execute(request).await.map_err(|e| match e {
+                // The token source names the endpoint itself: pass only the cause.
+                Error::Connection { message, .. } => BoxError::from(message),
+                other => BoxError::from(other),
+            })
+        })
     }
 }
 
