@@ -302,16 +302,20 @@ async fn run_measured(cmd: &mut tokio::process::Command) -> (f64, u64, String) {
         (total, String::from_utf8_lossy(&out).into_owned())
     });
     let mut peak = 0;
-    loop {
+    let exit = loop {
         if let Some(kib) = peak_rss_kib(&status) {
             peak = peak.max(kib);
         }
-        match tokio::time::timeout(Duration::from_millis(5), child.wait()).await {
-            Ok(_) => break,
-            Err(_) => continue,
+        if let Ok(exit) = tokio::time::timeout(Duration::from_millis(5), child.wait()).await {
+            break exit;
         }
-    }
-    let (_bytes, head) = reader.await.unwrap();
+    };
+    assert!(
+        exit.as_ref().is_ok_and(|s| s.success()),
+        "the measured command failed: {exit:?}"
+    );
+    let (bytes, head) = reader.await.unwrap();
+    assert!(bytes > 0, "the measured command printed nothing");
     (start.elapsed().as_secs_f64(), peak, head)
 }
 

@@ -158,7 +158,20 @@ impl ActivationKeys {
     /// Deletes the key (`DELETE …/manage/{id}`). The server refuses while agents use the key.
     pub async fn delete(&self, id: u64) -> Result<(), Error> {
         let op = format!("delete activation key {id}");
-        success(&op, self.transport.send(self.delete_request(id)?).await?).map(|_| ())
+        let response = self.transport.send(self.delete_request(id)?).await?;
+        let retried = response
+            .extensions()
+            .get::<qualys_transport::Attempts>()
+            .is_some_and(|a| a.0 > 1);
+        if retried && response.status() == http::StatusCode::NOT_FOUND {
+            // The first attempt's answer was lost but it did its work: the key is gone.
+            tracing::debug!(
+                id,
+                "delete retried and answered 404: the first attempt deleted it"
+            );
+            return Ok(());
+        }
+        success(&op, response).map(|_| ())
     }
 
     /// The request [`get`](Self::get) sends.

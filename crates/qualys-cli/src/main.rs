@@ -89,6 +89,15 @@ struct Cli {
         help_heading = "Global options"
     )]
     timeout: Option<u64>,
+    /// Also trust the CA certificates of this PEM file (e.g. a TLS-inspecting proxy's).
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "QUALYS_CA_BUNDLE",
+        help_heading = "Global options"
+    )]
+    ca_bundle: Option<std::path::PathBuf>,
     /// No colours (also when NO_COLOR is set).
     #[arg(long, global = true, help_heading = "Global options")]
     no_color: bool,
@@ -348,7 +357,10 @@ impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         let code = match &e {
             Error::Auth(qualys::auth::AuthError::Config(_)) => exit::USAGE,
-            Error::Auth(a) if !a.is_retryable() => exit::AUTH,
+            Error::Auth(
+                qualys::auth::AuthError::Rejected { .. }
+                | qualys::auth::AuthError::StaticTokenExpired { .. },
+            ) => exit::AUTH,
             Error::Config(_) | Error::Invalid { .. } => exit::USAGE,
             Error::Api(api) if api.status == 404 => exit::NOT_FOUND,
             Error::Api(api) if api.status == 429 => exit::THROTTLED,
@@ -442,18 +454,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             sandbox.base_url(),
             sandbox.key_count()
         );
-        let mut builder = Client::builder()
+        let builder = Client::builder()
             .gateway_url(sandbox.base_url())
             .client_credentials(sandbox.client_id(), sandbox.client_secret());
-        if let Some(secs) = cli.timeout {
-            builder = builder.request_timeout(std::time::Duration::from_secs(secs));
-        }
-        (builder.build()?, Some(sandbox))
+        (network_options(builder, &cli).build()?, Some(sandbox))
     } else {
-        let mut builder = Client::builder().load_environment();
-        if let Some(secs) = cli.timeout {
-            builder = builder.request_timeout(std::time::Duration::from_secs(secs));
-        }
+        let mut builder = network_options(Client::builder().load_environment(), &cli);
         if let Some(url) = &cli.gateway_url {
             builder = builder.gateway_url(url);
         } else if let Some(p) = &cli.platform {
@@ -474,6 +480,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Auth(AuthCommand::Status) => auth_status(&client, cli.output).await,
         Command::Sandbox(_) | Command::Configure | Command::Completions { .. } => Ok(()),
     }
+}
+
+/// The options every client takes from the command line: timeout and CA bundle.
+fn network_options(mut builder: qualys::ClientBuilder, cli: &Cli) -> qualys::ClientBuilder {
+    if let Some(secs) = cli.timeout {
+        builder = builder.request_timeout(std::time::Duration::from_secs(secs));
+    }
+    if let Some(path) = &cli.ca_bundle {
+        builder = builder.ca_bundle(path);
+    }
+    builder
 }
 
 fn missing_env_hint(e: Error) -> Failure {

@@ -156,12 +156,20 @@ pub(crate) async fn serve(
         .await
         .map_err(|e| Failure::new(exit::OTHER, format!("cannot start the sandbox: {e}")))?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "export QUALYS_GATEWAY_URL={}", sandbox.base_url())?;
-    writeln!(out, "export QUALYS_CLIENT_ID={}", sandbox.client_id())?;
     writeln!(
         out,
-        "export QUALYS_CLIENT_SECRET='{}'",
-        sandbox.client_secret().replace('\'', "'\\''")
+        "export QUALYS_GATEWAY_URL={}",
+        shell_quote(sandbox.base_url())
+    )?;
+    writeln!(
+        out,
+        "export QUALYS_CLIENT_ID={}",
+        shell_quote(sandbox.client_id())
+    )?;
+    writeln!(
+        out,
+        "export QUALYS_CLIENT_SECRET={}",
+        shell_quote(sandbox.client_secret())
     )?;
     out.flush()?;
     drop(out);
@@ -173,4 +181,19 @@ pub(crate) async fn serve(
     tokio::signal::ctrl_c().await?;
     sandbox.stop().await;
     Ok(())
+}
+
+/// A POSIX-shell single-quoted word: safe to `eval` whatever the value holds.
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn quoting_survives_hostile_values() {
+        assert_eq!(super::shell_quote("x;echo INJECTED"), "'x;echo INJECTED'");
+        assert_eq!(super::shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(super::shell_quote("http://[::1]:80"), "'http://[::1]:80'");
+    }
 }

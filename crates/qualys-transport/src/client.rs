@@ -16,11 +16,12 @@ use qualys_auth::{BoxError, BoxFuture, HttpSend};
 
 use crate::{Error, Request, Response};
 
-/// Which proxy to use for https requests (tunnelled with `CONNECT`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Which proxy to use for https requests (tunnelled with `CONNECT`). `Debug` hides any password in
+/// the proxy URL.
+#[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Proxy {
-    /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY` from the environment (the default).
+    /// `HTTPS_PROXY` (or `ALL_PROXY`) and `NO_PROXY` from the environment (the default).
     #[default]
     FromEnv,
     /// No proxy, whatever the environment says.
@@ -107,6 +108,49 @@ impl TransportConfig {
     }
 }
 
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Proxy::FromEnv => f.write_str("FromEnv"),
+            Proxy::None => f.write_str("None"),
+            Proxy::Url { url, no_proxy } => f
+                .debug_struct("Url")
+                .field("url", &redact_userinfo(url))
+                .field("no_proxy", no_proxy)
+                .finish(),
+        }
+    }
+}
+
+/// `http://user:pass@host` → `http://[REDACTED]@host`.
+fn redact_userinfo(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}[REDACTED]{}", &url[..s + 3], &url[at..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// Checks an explicit proxy URL: `http://host:port`, optionally with credentials.
+fn check_proxy(proxy: &Proxy) -> Result<(), Error> {
+    let Proxy::Url { url, .. } = proxy else {
+        return Ok(());
+    };
+    let bad = |why: &str| {
+        Error::Config(format!(
+            "invalid proxy URL `{}`: {why}",
+            redact_userinfo(url)
+        ))
+    };
+    let uri: http::Uri = url.parse().map_err(|_| bad("not a URL"))?;
+    if uri.scheme_str() != Some("http") {
+        return Err(bad("only http:// proxies (CONNECT tunnels) are supported"));
+    }
+    if uri.host().is_none() {
+        return Err(bad("it has no host"));
+    }
+    Ok(())
+}
+
 /// Connects directly, or through a `CONNECT` tunnel when the proxy rules say so (https only: plain
 /// http is only ever used for loopback hosts).
 #[derive(Clone)]
@@ -181,6 +225,7 @@ pub struct HttpClient {
 impl HttpClient {
     /// Builds the client. Needs a tokio runtime when requests are sent, not when built.
     pub fn new(config: &TransportConfig) -> Result<Self, Error> {
+        check_proxy(&config.proxy)?;
         let tls = tls_config(config.ca_bundle.as_deref())?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
@@ -282,9 +327,15 @@ fn decode_content(headers: &mut http::HeaderMap, body: Bytes) -> Result<Bytes, S
     use std::io::Read;
     let mut out = Vec::with_capacity(body.len() * 4);
     flate2::read::GzDecoder::new(&body[..])
-        .take(MAX_DECODED)
+        .take(MAX_DECODED + 1)
         .read_to_end(&mut out)
         .map_err(|e| format!("the gzip-encoded body is corrupt: {e}"))?;
+    if out.len() as u64 > MAX_DECODED {
+        return Err(format!(
+            "the gzip-encoded body expands beyond {} MiB",
+            MAX_DECODED >> 20
+        ));
+    }
     headers.remove(http::header::CONTENT_ENCODING);
     headers.remove(http::header::CONTENT_LENGTH);
     Ok(Bytes::from(out))

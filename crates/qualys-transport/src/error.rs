@@ -100,7 +100,9 @@ fn secs(d: &std::time::Duration) -> String {
 }
 
 impl Error {
-    /// Whether retrying the same request later may succeed.
+    /// Whether trying again later may succeed. This is not whether re-sending is *safe*: a create
+    /// or toggle that timed out may already have taken effect (the stack's own retries consult
+    /// [`RequestMeta`](crate::RequestMeta) for that, and `Connection::before_sending`).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Auth(e) => e.is_retryable(),

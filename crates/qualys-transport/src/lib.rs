@@ -42,7 +42,7 @@ pub use client::{HttpClient, Proxy, TransportConfig};
 pub use error::{ApiError, Error};
 pub use meta::RequestMeta;
 pub use ratelimit::{RateLimitInfo, RateLimiter, Slot, Throttle, classify_throttle};
-pub use retry::{Retry, RetryLayer, RetryPolicy};
+pub use retry::{Attempts, Retry, RetryLayer, RetryPolicy};
 pub use transport::Transport;
 
 /// A random duration in `[0, max]`.

@@ -77,9 +77,10 @@ impl RateLimitInfo {
     /// The server's hint of how long to wait: `X-RateLimit-ToWait-Sec`, else `Retry-After`. A hint of
     /// zero is no hint (it must not become a tight loop).
     pub fn wait_hint(&self) -> Option<Duration> {
-        self.to_wait_secs
-            .or(self.retry_after_secs)
-            .filter(|&s| s > 0)
+        [self.to_wait_secs, self.retry_after_secs]
+            .into_iter()
+            .flatten()
+            .find(|&s| s > 0)
             .map(Duration::from_secs)
     }
 }
@@ -186,15 +187,26 @@ impl RateLimiter {
     /// the call.
     pub async fn acquire(&self) -> Slot {
         loop {
+            self.wait_turn().await;
+            let slot = Slot {
+                permit: self.inner.semaphore.clone().acquire_owned().await.ok(),
+                limiter: self.inner.clone(),
+            };
+            // A wait may have been imposed while this call queued for its slot.
+            match self.lock().not_before {
+                Some(at) if at > Instant::now() => drop(slot),
+                _ => return slot,
+            }
+        }
+    }
+
+    async fn wait_turn(&self) {
+        loop {
             let not_before = self.lock().not_before;
             match not_before {
                 Some(at) if at > Instant::now() => tokio::time::sleep_until(at).await,
                 _ => break,
             }
-        }
-        Slot {
-            permit: self.inner.semaphore.clone().acquire_owned().await.ok(),
-            limiter: self.inner.clone(),
         }
     }
 
@@ -205,8 +217,11 @@ impl RateLimiter {
             state.last = *info;
         }
         if let Some(wait) = wait {
-            let until = Instant::now() + wait;
-            if state.not_before.is_none_or(|t| t < until) {
+            // Waits come from server headers: never let one overflow the clock.
+            let wait = wait.min(Duration::from_secs(24 * 3600));
+            if let Some(until) = Instant::now().checked_add(wait)
+                && state.not_before.is_none_or(|t| t < until)
+            {
                 state.not_before = Some(until);
             }
         }

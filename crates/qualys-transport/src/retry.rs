@@ -11,6 +11,10 @@ use crate::bearer::clone_request;
 use crate::ratelimit::{RateLimitInfo, RateLimiter, classify_throttle};
 use crate::{Error, Request, RequestMeta, Response};
 
+/// How many attempts a response took (an `http` extension on every response from the stack).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempts(pub u32);
+
 /// How transient failures are retried.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -124,9 +128,14 @@ where
             loop {
                 attempt += 1;
                 let slot = limiter.acquire().await;
-                let result = inner.clone().oneshot(clone_request(&request)).await;
+                let mut result = inner.clone().oneshot(clone_request(&request)).await;
+                // Recorded while the slot is still held, so calls queued for it see the wait.
+                let decision = decide(&result, &meta, &policy, &limiter, attempt);
                 drop(slot);
-                let (next, throttled) = decide(&result, &meta, &policy, &limiter, attempt)?;
+                let (next, throttled) = decision?;
+                if let Ok(response) = result.as_mut() {
+                    response.extensions_mut().insert(Attempts(attempt));
+                }
                 let Next::RetryAfter(wait) = next else {
                     return result;
                 };
@@ -176,7 +185,9 @@ fn decide(
             if classify_throttle(status, response.body()).is_some() {
                 let hint = info.wait_hint();
                 if let Some(h) = hint.filter(|h| *h > policy.max_wait) {
-                    limiter.observe(&info, Some(h));
+                    // Not imposed on other calls: each gets the same typed error from the server
+                    // rather than sleeping out a wait nobody will honour.
+                    limiter.observe(&info, None);
                     return Err(Error::Throttled {
                         operation: meta.operation.clone(),
                         status,

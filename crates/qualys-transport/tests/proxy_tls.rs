@@ -142,3 +142,24 @@ fn a_bad_ca_bundle_is_a_clear_configuration_error() {
     );
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn proxy_urls_are_checked_and_their_passwords_hidden() {
+    let config = TransportConfig::default().proxy(Proxy::Url {
+        url: "socks5://alice:hunter2@proxy:1080".into(),
+        no_proxy: String::new(),
+    });
+    let err = qualys_transport::HttpClient::new(&config).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "configuration error: invalid proxy URL `socks5://[REDACTED]@proxy:1080`: only http:// proxies (CONNECT tunnels) are supported"
+    );
+    let ok = TransportConfig::default().proxy(Proxy::Url {
+        url: "http://alice:hunter2@proxy:3128".into(),
+        no_proxy: "localhost".into(),
+    });
+    let client = qualys_transport::HttpClient::new(&ok).unwrap();
+    let shown = format!("{ok:?} {client:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("http://[REDACTED]@proxy:3128"), "{shown}");
+}

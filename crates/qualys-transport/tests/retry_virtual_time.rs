@@ -257,3 +257,84 @@ async fn attempts_and_total_time_are_bounded() {
     );
     assert_eq!(script.times(), [S(0), S(6)]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn absurd_or_zero_hints_are_handled() {
+    // A wait that would overflow the clock is just a wait beyond the maximum: a typed error.
+    let script = Script::new(vec![resp(
+        429,
+        &[("X-RateLimit-ToWait-Sec", "9223372036854775807")],
+        "",
+    )]);
+    let limiter = RateLimiter::new();
+    let svc = RetryLayer::new(policy(), limiter.clone()).layer(script.service());
+    let err = svc.oneshot(request(true)).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Throttled {
+                gave_up_waiting: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // ...and it is not imposed on the next call, which goes out at once.
+    let script2 = Script::new(vec![resp(200, &[], "")]);
+    let svc = RetryLayer::new(policy(), limiter.clone()).layer(script2.service());
+    svc.oneshot(request(true)).await.unwrap();
+    assert_eq!(script2.times(), [S(0)]);
+    // A zero ToWait does not hide a usable Retry-After.
+    let script = Script::new(vec![
+        resp(
+            429,
+            &[("X-RateLimit-ToWait-Sec", "0"), ("Retry-After", "30")],
+            "",
+        ),
+        resp(200, &[], ""),
+    ]);
+    let svc = RetryLayer::new(policy(), RateLimiter::new()).layer(script.service());
+    svc.oneshot(request(true)).await.unwrap();
+    assert_eq!(script.times(), [S(0), S(30)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_queued_for_a_slot_honours_a_wait_imposed_meanwhile() {
+    let limiter = RateLimiter::new();
+    let mut h = http::HeaderMap::new();
+    h.insert("X-Concurrency-Limit-Limit", "1".parse().unwrap());
+    limiter.observe(&qualys_transport::RateLimitInfo::from_headers(&h), None);
+    // A: slow 429 asking for 30 s; B queues behind A for the single slot.
+    let start = Instant::now();
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let svc = {
+        let times = times.clone();
+        let calls = calls.clone();
+        tower::service_fn(move |_req: http::Request<Bytes>| {
+            let times = times.clone();
+            let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async move {
+                times.lock().unwrap().push(start.elapsed());
+                if n == 0 {
+                    tokio::time::sleep(S(1)).await;
+                    resp(429, &[("X-RateLimit-ToWait-Sec", "30")], "")
+                } else {
+                    resp(200, &[], "")
+                }
+            }
+        })
+    };
+    let layer = RetryLayer::new(policy(), limiter.clone());
+    let a = tokio::spawn(layer.layer(svc.clone()).oneshot(request(true)));
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let b = tokio::spawn(layer.layer(svc).oneshot(request(true)));
+    a.await.unwrap().unwrap();
+    b.await.unwrap().unwrap();
+    let t = times.lock().unwrap().clone();
+    assert_eq!(t[0], S(0));
+    assert!(
+        t[1] >= S(31) && t[2] >= S(31),
+        "both later attempts waited for the 30 s: {t:?}"
+    );
+}

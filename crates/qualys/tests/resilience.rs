@@ -437,3 +437,27 @@ async fn redirects_are_not_followed_and_the_total_timeout_holds() {
         "search activation keys timed out after 1.2 s in total, retries included"
     );
 }
+
+#[tokio::test]
+async fn a_delete_whose_answer_was_lost_is_not_reported_as_not_found() {
+    // The first DELETE deletes the key but its answer is cut; the retry then finds no key.
+    let plan = FaultPlan::new().rule(Route::Delete, nth(1), Fault::TruncateBody { bytes: 3 });
+    let s = Sandbox::start(SandboxConfig::default().faults(plan))
+        .await
+        .unwrap();
+    let c = client(&s);
+    c.activation_keys().delete(23456789).await.unwrap();
+    assert_eq!(
+        c.activation_keys()
+            .get(23456789)
+            .await
+            .unwrap_err()
+            .status(),
+        Some(404)
+    );
+    // A plain 404 on the first attempt is still an error.
+    assert_eq!(
+        c.activation_keys().delete(1).await.unwrap_err().status(),
+        Some(404)
+    );
+}
