@@ -257,8 +257,9 @@ impl HttpClient {
     /// timeout. A gzip-encoded body is decoded.
     pub async fn execute(&self, request: Request) -> Result<Response, Error> {
         let meta = crate::RequestMeta::of(&request);
-        let method = request.method().to_string();
-        let uri = request.uri().to_string();
+        // Cheap clones; formatted only if an error needs them.
+        let method = request.method().clone();
+        let uri = request.uri().clone();
         let timeout = self.config.request_timeout;
         let (mut parts, body) = request.into_parts();
         parts
@@ -272,8 +273,8 @@ impl HttpClient {
         let request = http::Request::from_parts(parts, Full::new(body));
         let connection_error = |message: String, before_sending: bool| Error::Connection {
             operation: meta.operation.clone(),
-            method: method.clone(),
-            uri: uri.clone(),
+            method: method.to_string(),
+            uri: uri.to_string(),
             message,
             before_sending,
         };
